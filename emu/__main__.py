@@ -1,0 +1,6 @@
+"""`python -m emu ...` is `llemu-riscv64 ...`."""
+import sys
+
+from emu.cli import main
+
+sys.exit(main())

@@ -1,0 +1,195 @@
+"""The guest process's OS-level state and the syscall entry point.
+
+Guest file descriptors, cwd, umask and identity are the emulator's own (as in
+QEMU); what is guest-only lives here: signal dispositions and mask, the
+clear-child-tid address, the thread name, the loaded image.
+"""
+from __future__ import annotations
+
+import errno
+import os
+import threading
+from typing import Callable, NoReturn
+
+from emu.linux import signals, strace
+from emu.linux.signals import SignalState
+from emu.linux.syscalls import RISCV_FLUSH_ICACHE, TABLE, Syscall
+from emu.loader import Image, resolve_under
+from emu.log import log
+from emu.memory import GuestFault, GuestMemory
+from emu.state import CpuState
+
+MASK64 = (1 << 64) - 1
+_PROC_FILES = (b"exe", b"maps", b"cmdline", b"auxv")
+
+
+class GuestExit(Exception):
+    """The guest process ended: exit/exit_group, or killed by a signal's default action.
+
+    status: exit status for the emulator (128+signal for a signal death).
+    signal: non-zero when the guest was killed by that signal; the emulator
+            must then die by the same signal (terminate() does it), so its
+            parent sees what Linux would show (e.g. -6 for abort()).
+    """
+
+    def __init__(self, status: int, signal: int = 0):
+        super().__init__(f"guest {'killed by ' + signals.name(signal) if signal else 'exit'} "
+                         f"(status {status})")
+        self.status = status
+        self.signal = signal
+
+    def terminate(self) -> NoReturn:
+        """Leave the emulator the way the guest left: exit status or death by signal."""
+        if self.signal:
+            signals.die_by_signal(self.signal)
+        raise SystemExit(self.status)
+
+
+class Process:
+    """One guest process (single-threaded for now)."""
+
+    def __init__(self, mem: GuestMemory, image: Image, *, sysroot: str | None = None):
+        self.mem = mem
+        self.image = image
+        self.sysroot = sysroot
+        self.pid = os.getpid()
+        self.signals = SignalState()
+        self.clear_child_tid = 0
+        self.comm = os.fsencode(os.path.basename(image.exe_path))[:15]
+        self.uname_release: str | None = None   # QEMU's -r
+        # Plugin hooks: on_syscall(num, args) before the call, on_syscall_ret(num, ret) after.
+        self.on_syscall: list[Callable[[int, list[int]], None]] = []
+        self.on_syscall_ret: list[Callable[[int, int], None]] = []
+
+    @property
+    def tid(self) -> int:
+        return threading.get_native_id()
+
+    # ---- the entry point -------------------------------------------------
+    def syscall(self, cpu: CpuState) -> None:
+        """Run the syscall in cpu.x[17] with args cpu.x[10..15]; write the result (or -errno) to cpu.x[10].
+
+        The caller has already advanced cpu.pc past the ecall (as QEMU's
+        cpu_loop does), so a handler may redirect it. Raises GuestExit.
+        """
+        num = cpu.x[17]
+        args = [cpu.x[i] for i in range(10, 16)]
+        sc = TABLE.get(num)
+        if sc is not None and not sc.traced:
+            cpu.x[10] = sc.handler(self, *args[:sc.nargs]) & MASK64
+            return
+        for cb in self.on_syscall:
+            cb(num, args)
+        tracing = log.on("strace")
+        if tracing:
+            log.write(strace.format_call(self, num, sc, args))
+        if sc is None:
+            if log.on("unimp"):
+                log.write(f"Unsupported syscall: {num - (1 << 64) if num >> 63 else num}\n")
+            ret = -errno.ENOSYS
+        else:
+            ret = self.run(sc, args)
+            if tracing:
+                log.write(strace.format_ret(self, sc, ret, args))
+        cpu.x[10] = ret & MASK64
+        for cb in self.on_syscall_ret:
+            cb(num, ret)
+
+    def run(self, sc: Syscall, args: list[int]) -> int:
+        """Call a handler, turning guest faults and host errors into -errno."""
+        try:
+            return sc.handler(self, *args[:sc.nargs])
+        except GuestFault:
+            return -errno.EFAULT
+        except OSError as e:
+            return -(e.errno or errno.EINVAL)
+        except (OverflowError, ValueError):    # a guest value no host call accepts
+            return -errno.EINVAL
+
+    # ---- services for the handlers --------------------------------------
+    def resolve_path(self, guest_path: bytes) -> bytes:
+        """QEMU's -L rule: an absolute path that exists under sysroot resolves there first."""
+        return os.fsencode(resolve_under(self.sysroot, os.fsdecode(guest_path)))
+
+    def exit(self, status: int) -> NoReturn:
+        raise GuestExit(status)
+
+    def raise_signal(self, sig: int) -> None:
+        """The guest sent `sig` to itself: act as Linux would with its disposition.
+
+        Default fatal actions raise GuestExit(signal=sig); stop signals stop
+        the emulator; blocked or handled signals stay pending (delivery to a
+        guest handler is the run loop's job: see signals.pending and mask).
+        """
+        st = self.signals
+        if st.mask & signals.bit(sig):
+            st.pending |= signals.bit(sig)
+            return
+        action = st.action(sig)
+        if action == "handler":
+            st.pending |= signals.bit(sig)
+        elif action == "stop":
+            signals.stop_self(sig)
+        elif action in ("term", "core"):
+            raise GuestExit(128 + sig, signal=sig)
+
+    def deliver_pending(self) -> None:
+        """After an unmask: pending signals whose action is now fatal, ignored or stop."""
+        st = self.signals
+        for sig in st.deliverable():
+            action = st.action(sig)
+            if action == "handler":
+                continue
+            st.pending &= ~signals.bit(sig)
+            if action == "stop":
+                signals.stop_self(sig)
+            elif action in ("term", "core"):
+                raise GuestExit(128 + sig, signal=sig)
+
+    def pipe_checked(self, fn: Callable[..., int], *args) -> int:
+        """A write-like host call: EPIPE also raises SIGPIPE on the guest, as the kernel does."""
+        try:
+            return fn(*args)
+        except OSError as e:
+            if e.errno == errno.EPIPE:
+                self.raise_signal(signals.SIGPIPE)
+            raise
+
+    def is_proc_self(self, name: bytes, entry: bytes) -> bool:
+        """True for /proc/self/<entry> and /proc/<our pid>/<entry>."""
+        return name in (b"/proc/self/" + entry, b"/proc/%d/" % self.pid + entry)
+
+    def proc_self(self, name: bytes, flags: int) -> int | None:
+        """Open a /proc/self file that must show the guest, not the emulator (as QEMU fakes them)."""
+        if not name.startswith(b"/proc/"):
+            return None
+        for entry in _PROC_FILES:
+            if self.is_proc_self(name, entry):
+                break
+        else:
+            return None
+        if entry == b"exe":
+            fd = os.open(self.image.exe_path, os.O_RDONLY)
+        else:
+            content = {b"maps": self._maps, b"cmdline": self._cmdline, b"auxv": self._auxv}[entry]()
+            fd = os.memfd_create(entry.decode(), 0)
+            os.write(fd, content)
+            os.lseek(fd, 0, os.SEEK_SET)
+        os.set_inheritable(fd, not flags & os.O_CLOEXEC)   # os.open/memfd default to CLOEXEC
+        return fd
+
+    def _maps(self) -> bytes:
+        lines = []
+        for v in self.mem.vmas:
+            perms = "".join(c if v.prot & bit else "-" for c, bit in (("r", 1), ("w", 2), ("x", 4)))
+            perms += "s" if v.flags & 0x01 else "p"
+            head = f"{v.start:08x}-{v.end:08x} {perms} {v.offset:08x} 00:00 0"
+            lines.append(f"{head:<72} {v.name}".rstrip() if v.name else head)
+        return ("\n".join(lines) + "\n").encode()
+
+    def _cmdline(self) -> bytes:
+        return b"".join(os.fsencode(a) + b"\0" for a in self.image.argv)
+
+    def _auxv(self) -> bytes:
+        return b"".join(k.to_bytes(8, "little") + (v & MASK64).to_bytes(8, "little")
+                        for k, v in self.image.auxv)

@@ -1,0 +1,1 @@
+"""RISC-V (RV64GC) instruction set support: decoding."""

@@ -1,0 +1,130 @@
+"""The translation cache: guest pc -> compiled block, batching and invalidation.
+
+A miss translates the missing block and, speculatively, the blocks it jumps to
+directly (breadth first, up to a batch), and compiles them as one LLVM module:
+LLVM's fixed cost per module is paid once per batch. Invalidation works per
+module: a module that holds a block from a changed guest range is dropped
+whole, and every exit slot that chained into it is reset.
+"""
+from __future__ import annotations
+
+import ctypes
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Callable
+
+from emu.log import log
+from jit.dispatch import NativeTable, runtime_module
+from jit.engine import Engine
+from jit.ir import Block
+from jit.lower import lower_module
+
+BATCH_BLOCKS = 24
+
+
+@dataclass
+class Module:
+    blocks: list[Block]
+    functions: dict[int, int]              # pc -> host address
+    slots: list[int] = field(default_factory=list)   # addresses of this module's exit slots
+
+
+@dataclass
+class Stats:
+    translations: int = 0
+    modules: int = 0
+    misses: int = 0
+    translate_seconds: float = 0.0
+    flushes: int = 0
+
+
+class CodeCache:
+    """Owns the LLVM engine, the native table and every compiled block."""
+
+    def __init__(self, frontend: Callable[[int], Block], can_execute: Callable[[int], bool]):
+        self.frontend = frontend
+        self.can_execute = can_execute
+        self.engine = Engine(runtime_module())
+        self.table = NativeTable(self.engine.global_("llemu_tc"))
+        self.run_address = self.engine.function("llemu_run")
+        self.helpers_address = self.engine.global_("llemu_helpers")
+        self.blocks: dict[int, tuple[Module, int]] = {}    # pc -> (module, fn address)
+        self.modules: list[Module] = []
+        self.generation = 0
+        self.nochain = log.on("nochain") or log.on("exec")
+        self.stats = Stats()
+
+    def lookup(self, pc: int) -> int | None:
+        hit = self.blocks.get(pc)
+        return hit[1] if hit else None
+
+    def fill(self, pc: int) -> None:
+        """Make pc runnable: translate (with a batch around it) and install in the native table."""
+        self.stats.misses += 1
+        fn = self.lookup(pc)
+        if fn is None:
+            self._translate_batch(pc)
+            fn = self.blocks[pc][1]
+        self.table.install(pc, fn)
+
+    def _translate_batch(self, pc: int) -> None:
+        t0 = time.perf_counter()
+        batch: list[Block] = []
+        queue, seen = deque([pc]), {pc}
+        while queue and len(batch) < BATCH_BLOCKS:
+            at = queue.popleft()
+            block = self.frontend(at)
+            batch.append(block)
+            for nxt in block.successors():
+                if nxt not in seen and nxt not in self.blocks and self.can_execute(nxt):
+                    seen.add(nxt)
+                    queue.append(nxt)
+        self.generation += 1
+        text, names, slot_names = lower_module(batch, self.generation, self.nochain)
+        self._debug(batch, text)
+        self.engine.add(text)
+        module = Module(batch, {b.pc: self.engine.function(names[b.pc]) for b in batch},
+                        [self.engine.global_(s) for s in slot_names])
+        self.modules.append(module)
+        for b in batch:
+            self.blocks[b.pc] = (module, module.functions[b.pc])
+        self.stats.translations += len(batch)
+        self.stats.modules += 1
+        self.stats.translate_seconds += time.perf_counter() - t0
+        if log.on("out_asm"):
+            log.write(f"OUT: [module {self.generation}]\n{self.engine.host_asm(text)}\n")
+
+    def _debug(self, batch: list[Block], text: str) -> None:
+        if log.on("in_asm"):
+            from emu.riscv.disas import format_block
+            for b in batch:
+                log.write(format_block(b))
+        if log.on("op"):
+            for b in batch:
+                log.write("OP:\n" + b.dump() + "\n")
+
+    def invalidate(self, start: int, end: int) -> None:
+        """Drop every module holding a block that overlaps guest range [start, end)."""
+        doomed = [m for m in self.modules
+                  if any(b.pc < end and start < b.pc + max(b.size, 1) for b in m.blocks)]
+        if doomed:
+            self._drop(doomed)
+
+    def flush(self) -> None:
+        """Drop everything (fence.i)."""
+        self._drop(list(self.modules))
+
+    def _drop(self, doomed: list[Module]) -> None:
+        self.stats.flushes += 1
+        dead_fns = {fn for m in doomed for fn in m.functions.values()}
+        for m in doomed:
+            self.modules.remove(m)
+            for pc in m.functions:
+                del self.blocks[pc]
+        self.table.clear()
+        for m in self.modules:
+            for slot in m.slots:
+                cell = ctypes.c_void_p.from_address(slot)
+                if cell.value in dead_fns:
+                    cell.value = None

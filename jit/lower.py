@@ -1,0 +1,545 @@
+"""Lowering: llemu IR blocks -> LLVM IR text, from one template per op.
+
+Each block becomes a `fastcc` function of (state, guest_base, perm_table).
+Guest registers are written through to the state at once and read back from
+SSA values while the block runs, so the state is exact at every exit and a
+fault needs only the pc. Guest memory is `getelementptr i8, %m, addr`
+after a permission-table check; out-of-range addresses fall on the last page,
+which is never mapped, so no guest address reaches host memory outside the
+reservation.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from emu import state as st
+from emu.memory import LAST_PAGE, PAGE_MASK, PAGE_SHIFT, PAGE_SIZE, PROT_READ, PROT_WRITE
+from jit.dispatch import BLOCK_ARGS, BLOCK_TYPE, HELPER_SLOTS
+from jit.ir import Block, Op, Temp, to_signed
+
+R = st.ExitReason
+INT_TYPES = {1: "i8", 2: "i16", 4: "i32", 8: "i64"}
+ICMP = {"eq": "eq", "ne": "ne", "lt": "slt", "ge": "sge", "ltu": "ult", "geu": "uge"}
+INTRINSICS = {
+    "umin": "declare i64 @llvm.umin.i64(i64, i64)",
+    "smin": "declare i64 @llvm.smin.i64(i64, i64)", "smax": "declare i64 @llvm.smax.i64(i64, i64)",
+    "umax": "declare i64 @llvm.umax.i64(i64, i64)",
+    "fshl": "declare i64 @llvm.fshl.i64(i64, i64, i64)", "fshr": "declare i64 @llvm.fshr.i64(i64, i64, i64)",
+    "ctlz": "declare i64 @llvm.ctlz.i64(i64, i1)", "cttz": "declare i64 @llvm.cttz.i64(i64, i1)",
+    "ctpop": "declare i64 @llvm.ctpop.i64(i64)", "bswap": "declare i64 @llvm.bswap.i64(i64)",
+    "pclmul": "declare <2 x i64> @llvm.x86.pclmulqdq(<2 x i64>, <2 x i64>, i8)",
+    "ldmxcsr": "declare void @llvm.x86.sse.ldmxcsr(ptr)",
+    "stmxcsr": "declare void @llvm.x86.sse.stmxcsr(ptr)",
+}
+# Extra lowering for op families defined elsewhere (floating point).
+EXTRA: dict[str, Callable[["FunctionLowering", Op], None]] = {}
+
+
+class FunctionLowering:
+    """Lowers one Block to the text of one LLVM function."""
+
+    def __init__(self, block: Block, name: str, local: dict[int, str], slot_prefix: str):
+        self.block = block
+        self.name = name
+        self.local = local              # pc -> function name, for blocks in this module
+        self.slot_prefix = slot_prefix
+        self.lines: list[str] = []
+        self.slots: list[str] = []
+        self.intrinsics: set[str] = set()
+        self.cache: dict[tuple[str, int], str] = {}
+        self.pc = block.pc
+        self.n = 0
+        self.current = "entry"
+
+    # ---- small emitters -------------------------------------------------
+    def fresh(self, stem: str = "v") -> str:
+        self.n += 1
+        return f"%{stem}{self.n}"
+
+    def label(self, stem: str = "L") -> str:
+        self.n += 1
+        return f"{stem}{self.n}"
+
+    def emit(self, line: str) -> None:
+        self.lines.append("  " + line)
+
+    def start(self, label: str) -> None:
+        self.lines.append(f"{label}:")
+        self.current = label
+
+    def val(self, v: object) -> str:
+        if isinstance(v, Temp):
+            return f"%t{v.id}"
+        return str(to_signed(v))
+
+    def define(self, op: Op, expr: str) -> None:
+        self.emit(f"%t{op.dst.id} = {expr}")
+
+    def intrinsic(self, key: str) -> None:
+        """Declare an intrinsic: a key of INTRINSICS or a whole `declare` line."""
+        self.intrinsics.add(INTRINSICS.get(key, key))
+
+    def field_ptr(self, field: str, index: int = 0) -> str:
+        p = self.fresh("fp")
+        self.emit(f"{p} = getelementptr i8, ptr %s, i64 {st.offset(field, index)}")
+        return p
+
+    def load_field(self, field: str, index: int = 0) -> str:
+        """An i64 value of a state field (narrow fields zero-extended)."""
+        key = (field, index)
+        if key in self.cache:
+            return self.cache[key]
+        bits = st.width(field)
+        p = self.field_ptr(field, index)
+        v = self.fresh()
+        self.emit(f"{v} = load i{bits}, ptr {p}")
+        if bits < 64:
+            w = self.fresh()
+            self.emit(f"{w} = zext i{bits} {v} to i64")
+            v = w
+        self.cache[key] = v
+        return v
+
+    def store_field(self, field: str, value: str, index: int = 0) -> None:
+        bits = st.width(field)
+        p = self.field_ptr(field, index)
+        if bits < 64:
+            t = self.fresh()
+            self.emit(f"{t} = trunc i64 {value} to i{bits}")
+            self.emit(f"store i{bits} {t}, ptr {p}")
+        else:
+            self.emit(f"store i64 {value}, ptr {p}")
+        self.cache[(field, index)] = value
+
+    def forget_state(self) -> None:
+        """After a call that may change the state, re-read registers from memory."""
+        self.cache.clear()
+
+    def merge_cache(self, before: dict, *ends: dict) -> None:
+        """After control flow rejoins: keep only cached values valid on every path."""
+        self.cache = {k: v for k, v in before.items() if all(e.get(k) == v for e in ends)}
+
+    def exit_to_python(self, reason: int | str, pc: int | str, arg: str | None = None) -> None:
+        """Store pc (and detail), set exit_reason, return to the run loop."""
+        self.emit(f"store i64 {pc}, ptr {self.field_ptr('pc')}")
+        if arg is not None:
+            self.emit(f"store i64 {arg}, ptr {self.field_ptr('exit_arg')}")
+        self.emit(f"store i32 {int(reason) if isinstance(reason, int) else reason}, "
+                  f"ptr {self.field_ptr('exit_reason')}")
+        self.emit("ret void")
+
+    def cold_branch(self, ok: str, then: str, other: str) -> None:
+        self.emit(f"br i1 {ok}, label %{then}, label %{other}, !prof !0")
+
+    # ---- guest memory ---------------------------------------------------
+    def guest_ptr(self, addr: str, size: int, need: int, align_exit: bool = False) -> str:
+        """Check that [addr, addr+size) allows `need`, exit with a fault if not; return host ptr."""
+        if align_exit:
+            mis = self.fresh()
+            self.emit(f"{mis} = and i64 {addr}, {size - 1}")
+            al = self.fresh()
+            self.emit(f"{al} = icmp eq i64 {mis}, 0")
+            ok_l, bad_l = self.label("aligned"), self.label("misaligned")
+            self.cold_branch(al, ok_l, bad_l)
+            self.start(bad_l)
+            self.exit_to_python(R.BUS, self.pc, addr)
+            self.start(ok_l)
+        self.intrinsic("umin")
+        page = self.fresh()
+        self.emit(f"{page} = lshr i64 {addr}, {PAGE_SHIFT}")
+        pagec = self.fresh()
+        self.emit(f"{pagec} = call i64 @llvm.umin.i64(i64 {page}, i64 {LAST_PAGE})")
+        pp = self.fresh()
+        self.emit(f"{pp} = getelementptr i8, ptr %p, i64 {pagec}")
+        pb = self.fresh()
+        self.emit(f"{pb} = load i8, ptr {pp}")
+        pm = self.fresh()
+        self.emit(f"{pm} = and i8 {pb}, {need}")
+        ok = self.fresh()
+        self.emit(f"{ok} = icmp eq i8 {pm}, {need}")
+        if size > 1 and not align_exit:
+            off = self.fresh()
+            self.emit(f"{off} = and i64 {addr}, {PAGE_MASK}")
+            inpage = self.fresh()
+            self.emit(f"{inpage} = icmp ule i64 {off}, {PAGE_SIZE - size}")
+            both = self.fresh()
+            self.emit(f"{both} = and i1 {ok}, {inpage}")
+            ok = both
+        fast, slow, fault = self.label("ok"), self.label("slow"), self.label("fault")
+        self.cold_branch(ok, fast, slow)
+        self.start(slow)
+        why = self.fresh()
+        self.emit(f"{why} = call i32 @llemu_check(ptr %p, i64 {addr}, i64 {size}, i32 {need})")
+        good = self.fresh()
+        self.emit(f"{good} = icmp eq i32 {why}, 0")
+        self.emit(f"br i1 {good}, label %{fast}, label %{fault}")
+        self.start(fault)
+        self.exit_to_python(why, self.pc, addr)
+        self.start(fast)
+        hp = self.fresh("hp")
+        self.emit(f"{hp} = getelementptr i8, ptr %m, i64 {addr}")
+        return hp
+
+    # ---- ops ------------------------------------------------------------
+    def lower(self) -> str:
+        b = self.block
+        self.start("entry")
+        rq = self.load_field("exit_request")
+        self.cache.clear()
+        go = self.fresh()
+        self.emit(f"{go} = icmp eq i64 {rq}, 0")
+        self.cold_branch(go, "body", "request")
+        self.start("request")
+        self.exit_to_python(R.REQUEST, b.pc)
+        self.start("body")
+        for op in b.ops:
+            extra = EXTRA.get(op.name)
+            if extra is not None:
+                extra(self, op)
+            else:
+                getattr(self, "op_" + op.name)(op)
+        head = [f"define {BLOCK_TYPE} @{self.name}({BLOCK_ARGS}) strictfp {{",
+                "entry.allocas:", "  %mx.save = alloca i32", "  %mx.py = alloca i32",
+                "  %mx.tmp = alloca i32", "  br label %entry"]
+        return "\n".join(head + self.lines + ["}"])
+
+    def op_insn_start(self, op: Op) -> None:
+        self.pc = op.args[0]
+
+    def op_mov(self, op: Op) -> None:
+        self.define(op, f"add i64 {self.val(op.args[0])}, 0")
+
+    def _binary(self, op: Op, instr: str) -> None:
+        a, b = op.args
+        self.define(op, f"{instr} i64 {self.val(a)}, {self.val(b)}")
+
+    def op_add(self, op): self._binary(op, "add")
+    def op_sub(self, op): self._binary(op, "sub")
+    def op_mul(self, op): self._binary(op, "mul")
+    def op_and(self, op): self._binary(op, "and")
+    def op_or(self, op): self._binary(op, "or")
+    def op_xor(self, op): self._binary(op, "xor")
+
+    def _shift(self, op: Op, instr: str) -> None:
+        a, b = op.args
+        if isinstance(b, int):
+            amount = str(b & 63)
+        else:
+            amount = self.fresh()
+            self.emit(f"{amount} = and i64 {self.val(b)}, 63")
+        self.define(op, f"{instr} i64 {self.val(a)}, {amount}")
+
+    def op_shl(self, op): self._shift(op, "shl")
+    def op_shr(self, op): self._shift(op, "lshr")
+    def op_sar(self, op): self._shift(op, "ashr")
+
+    def op_rotl(self, op): self._funnel(op, "fshl")
+    def op_rotr(self, op): self._funnel(op, "fshr")
+
+    def _funnel(self, op: Op, fn: str) -> None:
+        self.intrinsic(fn)
+        a, b = (self.val(x) for x in op.args)
+        self.define(op, f"call i64 @llvm.{fn}.i64(i64 {a}, i64 {a}, i64 {b})")
+
+    def _mulhigh(self, op: Op, ext_a: str, ext_b: str) -> None:
+        a, b = (self.val(x) for x in op.args)
+        wa, wb, p, h = self.fresh(), self.fresh(), self.fresh(), self.fresh()
+        self.emit(f"{wa} = {ext_a} i64 {a} to i128")
+        self.emit(f"{wb} = {ext_b} i64 {b} to i128")
+        self.emit(f"{p} = mul i128 {wa}, {wb}")
+        self.emit(f"{h} = lshr i128 {p}, 64")
+        self.define(op, f"trunc i128 {h} to i64")
+
+    def op_mulh(self, op): self._mulhigh(op, "sext", "sext")
+    def op_mulhu(self, op): self._mulhigh(op, "zext", "zext")
+    def op_mulhsu(self, op): self._mulhigh(op, "sext", "zext")
+
+    def _divide(self, op: Op, instr: str, signed: bool, on_zero: str | None) -> None:
+        """RISC-V division: no traps; x/0 and MIN/-1 have defined results."""
+        a, b = (self.val(x) for x in op.args)
+        zero = self.fresh()
+        self.emit(f"{zero} = icmp eq i64 {b}, 0")
+        bad = zero
+        if signed:
+            amin, bneg, ovf = self.fresh(), self.fresh(), self.fresh()
+            self.emit(f"{amin} = icmp eq i64 {a}, {-(1 << 63)}")
+            self.emit(f"{bneg} = icmp eq i64 {b}, -1")
+            self.emit(f"{ovf} = and i1 {amin}, {bneg}")
+            bad = self.fresh()
+            self.emit(f"{bad} = or i1 {zero}, {ovf}")
+        safe, r = self.fresh(), self.fresh()
+        self.emit(f"{safe} = select i1 {bad}, i64 1, i64 {b}")
+        self.emit(f"{r} = {instr} i64 {a}, {safe}")
+        if instr == "sdiv":                       # MIN / -1 -> MIN (a / 1)
+            fix = self.fresh()
+            self.emit(f"{fix} = select i1 {ovf}, i64 {a}, i64 {r}")
+            r = fix
+        self.define(op, f"select i1 {zero}, i64 {on_zero or a}, i64 {r}")
+
+    def op_div(self, op): self._divide(op, "sdiv", True, "-1")
+    def op_divu(self, op): self._divide(op, "udiv", False, "-1")
+    def op_rem(self, op): self._divide(op, "srem", True, None)
+    def op_remu(self, op): self._divide(op, "urem", False, None)
+
+    def _compare(self, op: Op, cond: str) -> None:
+        c = self.fresh()
+        self.emit(f"{c} = icmp {cond} i64 {self.val(op.args[0])}, {self.val(op.args[1])}")
+        self.define(op, f"zext i1 {c} to i64")
+
+    def op_eq(self, op): self._compare(op, "eq")
+    def op_ne(self, op): self._compare(op, "ne")
+    def op_lt(self, op): self._compare(op, "slt")
+    def op_ge(self, op): self._compare(op, "sge")
+    def op_ltu(self, op): self._compare(op, "ult")
+    def op_geu(self, op): self._compare(op, "uge")
+
+    def _minmax(self, op: Op, fn: str) -> None:
+        self.intrinsic(fn)
+        a, b = (self.val(x) for x in op.args)
+        self.define(op, f"call i64 @llvm.{fn}.i64(i64 {a}, i64 {b})")
+
+    def op_min(self, op): self._minmax(op, "smin")
+    def op_max(self, op): self._minmax(op, "smax")
+    def op_minu(self, op): self._minmax(op, "umin")
+    def op_maxu(self, op): self._minmax(op, "umax")
+
+    def op_select(self, op: Op) -> None:
+        c, a, b = (self.val(x) for x in op.args)
+        t = self.fresh()
+        self.emit(f"{t} = icmp ne i64 {c}, 0")
+        self.define(op, f"select i1 {t}, i64 {a}, i64 {b}")
+
+    def op_sext(self, op: Op) -> None:
+        a, bits = op.args
+        t = self.fresh()
+        self.emit(f"{t} = trunc i64 {self.val(a)} to i{bits}")
+        self.define(op, f"sext i{bits} {t} to i64")
+
+    def op_zext(self, op: Op) -> None:
+        a, bits = op.args
+        self.define(op, f"and i64 {self.val(a)}, {to_signed((1 << bits) - 1)}")
+
+    def _unary(self, op: Op, fn: str, extra: str = "") -> None:
+        self.intrinsic(fn)
+        self.define(op, f"call i64 @llvm.{fn}.i64(i64 {self.val(op.args[0])}{extra})")
+
+    def op_clz(self, op): self._unary(op, "ctlz", ", i1 false")
+    def op_ctz(self, op): self._unary(op, "cttz", ", i1 false")
+    def op_cpop(self, op): self._unary(op, "ctpop")
+    def op_bswap(self, op): self._unary(op, "bswap")
+
+    def op_orcb(self, op: Op) -> None:
+        a = self.val(op.args[0])
+        low7 = 0x7F7F7F7F7F7F7F7F
+        t1, t2, t3, t4, t5 = (self.fresh() for _ in range(5))
+        self.emit(f"{t1} = and i64 {a}, {low7}")
+        self.emit(f"{t2} = add i64 {t1}, {low7}")
+        self.emit(f"{t3} = or i64 {t2}, {a}")
+        self.emit(f"{t4} = and i64 {t3}, {to_signed(0x8080808080808080)}")
+        self.emit(f"{t5} = lshr i64 {t4}, 7")
+        self.define(op, f"mul i64 {t5}, 255")
+
+    def _clmul128(self, op: Op) -> tuple[str, str]:
+        self.intrinsic("pclmul")
+        a, b = (self.val(x) for x in op.args)
+        va, vb, prod, lo, hi = (self.fresh() for _ in range(5))
+        self.emit(f"{va} = insertelement <2 x i64> zeroinitializer, i64 {a}, i32 0")
+        self.emit(f"{vb} = insertelement <2 x i64> zeroinitializer, i64 {b}, i32 0")
+        self.emit(f"{prod} = call <2 x i64> @llvm.x86.pclmulqdq(<2 x i64> {va}, <2 x i64> {vb}, i8 0)")
+        self.emit(f"{lo} = extractelement <2 x i64> {prod}, i32 0")
+        self.emit(f"{hi} = extractelement <2 x i64> {prod}, i32 1")
+        return lo, hi
+
+    def op_clmul(self, op): self.define(op, f"add i64 {self._clmul128(op)[0]}, 0")
+    def op_clmulh(self, op): self.define(op, f"add i64 {self._clmul128(op)[1]}, 0")
+
+    def op_clmulr(self, op: Op) -> None:
+        lo, hi = self._clmul128(op)
+        self.define(op, f"call i64 @llvm.fshl.i64(i64 {hi}, i64 {lo}, i64 1)")
+        self.intrinsic("fshl")
+
+    def op_get(self, op: Op) -> None:
+        field, index = op.args
+        self.define(op, f"add i64 {self.load_field(field, index)}, 0")
+
+    def op_set(self, op: Op) -> None:
+        v, field, index = op.args
+        self.store_field(field, self.val(v), index)
+
+    # guest memory
+    def op_load(self, op: Op) -> None:
+        addr, size, signed = op.args
+        hp = self.guest_ptr(self.val(addr), size, PROT_READ)
+        ty = INT_TYPES[size]
+        if size == 8:
+            self.define(op, f"load i64, ptr {hp}, align 1")
+            return
+        v = self.fresh()
+        self.emit(f"{v} = load {ty}, ptr {hp}, align 1")
+        self.define(op, f"{'sext' if signed else 'zext'} {ty} {v} to i64")
+
+    def op_store(self, op: Op) -> None:
+        addr, value, size = op.args
+        hp = self.guest_ptr(self.val(addr), size, PROT_WRITE)
+        v = self.val(value)
+        ty = INT_TYPES[size]
+        if size < 8:
+            t = self.fresh()
+            self.emit(f"{t} = trunc i64 {v} to {ty}")
+            v = t
+        self.emit(f"store {ty} {v}, ptr {hp}, align 1")
+
+    AMO = {"swap": "xchg", "add": "add", "xor": "xor", "and": "and", "or": "or",
+           "min": "min", "max": "max", "minu": "umin", "maxu": "umax"}
+
+    def op_amo(self, op: Op) -> None:
+        addr, value, kind, size = op.args
+        hp = self.guest_ptr(self.val(addr), size, PROT_READ | PROT_WRITE, align_exit=True)
+        ty = INT_TYPES[size]
+        v = self.val(value)
+        if size < 8:
+            t = self.fresh()
+            self.emit(f"{t} = trunc i64 {v} to {ty}")
+            v = t
+        old = self.fresh()
+        self.emit(f"{old} = atomicrmw {self.AMO[kind]} ptr {hp}, {ty} {v} seq_cst")
+        self.define(op, f"sext {ty} {old} to i64" if size < 8 else f"add i64 {old}, 0")
+
+    def op_lr(self, op: Op) -> None:
+        addr, size = op.args
+        a = self.val(addr)
+        hp = self.guest_ptr(a, size, PROT_READ, align_exit=True)
+        ty = INT_TYPES[size]
+        raw = self.fresh()
+        self.emit(f"{raw} = load atomic {ty}, ptr {hp} seq_cst, align {size}")
+        self.define(op, f"sext {ty} {raw} to i64" if size < 8 else f"add i64 {raw}, 0")
+        self.store_field("res_addr", a)
+        self.store_field("res_val", f"%t{op.dst.id}")
+
+    def op_sc(self, op: Op) -> None:
+        """QEMU's SC: compare the reservation, then cmpxchg against the LR value."""
+        addr, value, size = op.args
+        a, v = self.val(addr), self.val(value)
+        ty = INT_TYPES[size]
+        res = self.load_field("res_addr")
+        match = self.fresh()
+        self.emit(f"{match} = icmp eq i64 {res}, {a}")
+        try_l, fail_l, done_l = self.label("sc_try"), self.label("sc_fail"), self.label("sc_done")
+        self.emit(f"br i1 {match}, label %{try_l}, label %{fail_l}")
+        self.start(try_l)
+        hp = self.guest_ptr(a, size, PROT_WRITE, align_exit=True)
+        expect = self.load_field("res_val")
+        e, n = expect, v
+        if size < 8:
+            e, n = self.fresh(), self.fresh()
+            self.emit(f"{e} = trunc i64 {expect} to {ty}")
+            self.emit(f"{n} = trunc i64 {v} to {ty}")
+        pair, okb, r = self.fresh(), self.fresh(), self.fresh()
+        self.emit(f"{pair} = cmpxchg ptr {hp}, {ty} {e}, {ty} {n} seq_cst seq_cst")
+        self.emit(f"{okb} = extractvalue {{ {ty}, i1 }} {pair}, 1")
+        self.emit(f"{r} = select i1 {okb}, i64 0, i64 1")
+        try_end = self.label("sc_tried")
+        self.emit(f"br label %{try_end}")
+        self.start(try_end)
+        self.emit(f"br label %{done_l}")
+        self.start(fail_l)
+        self.emit(f"br label %{done_l}")
+        self.start(done_l)
+        self.define(op, f"phi i64 [ {r}, %{try_end} ], [ 1, %{fail_l} ]")
+        self.cache.pop(("res_val", 0), None)
+        self.store_field("res_addr", "-1")
+
+    # Python helpers
+    def op_helper(self, op: Op) -> None:
+        from jit.helpers import helper_id
+        *values, name = op.args
+        args = [self.val(v) for v in values] + ["0"] * (4 - len(values))
+        self.define(op, self.call_python(helper_id(name), args))
+        self.forget_state()
+
+    def call_python(self, slot: int, args: list[str]) -> str:
+        """A call into Python through the helper table, with Python's FP environment."""
+        assert 0 <= slot < HELPER_SLOTS
+        self.intrinsic("ldmxcsr")
+        self.intrinsic("stmxcsr")
+        self.emit("call void @llvm.x86.sse.stmxcsr(ptr %mx.save)")
+        self.emit("store i32 8064, ptr %mx.py")
+        self.emit("call void @llvm.x86.sse.ldmxcsr(ptr %mx.py)")
+        fp = self.fresh()
+        self.emit(f"{fp} = getelementptr [{HELPER_SLOTS} x ptr], ptr @llemu_helpers, i64 0, i64 {slot}")
+        fn = self.fresh()
+        self.emit(f"{fn} = load ptr, ptr {fp}")
+        r = self.fresh()
+        argtext = ", ".join(f"i64 {a}" for a in args)
+        self.emit(f"{r} = call i64 {fn}(ptr %s, {argtext})")
+        self.emit("call void @llvm.x86.sse.ldmxcsr(ptr %mx.save)")
+        return f"add i64 {r}, 0"
+
+    # exits
+    def jump_to(self, pc: int) -> None:
+        """Tail-call the block at `pc`: directly if it is in this module, else via a slot."""
+        if pc in self.local:
+            self.emit(f"musttail call {BLOCK_TYPE} @{self.local[pc]}({BLOCK_ARGS})")
+            self.emit("ret void")
+            return
+        slot = f"@{self.slot_prefix}.{len(self.slots)}"
+        self.slots.append(slot[1:])
+        fn = self.fresh()
+        self.emit(f"{fn} = load ptr, ptr {slot}")
+        unset = self.fresh()
+        self.emit(f"{unset} = icmp eq ptr {fn}, null")
+        chained, lookup = self.label("chained"), self.label("lookup")
+        self.emit(f"br i1 {unset}, label %{lookup}, label %{chained}, !prof !1")
+        self.start(chained)
+        self.emit(f"musttail call {BLOCK_TYPE} {fn}({BLOCK_ARGS})")
+        self.emit("ret void")
+        self.start(lookup)
+        self.emit(f"store i64 {to_signed(pc)}, ptr {self.field_ptr('pc')}")
+        self.emit(f"store ptr {slot}, ptr {self.field_ptr('patch_slot')}")
+        self.emit(f"musttail call {BLOCK_TYPE} @llemu_dispatch({BLOCK_ARGS})")
+        self.emit("ret void")
+
+    def op_goto_tb(self, op: Op) -> None:
+        self.jump_to(op.args[0])
+
+    def op_goto_ptr(self, op: Op) -> None:
+        self.emit(f"store i64 {self.val(op.args[0])}, ptr {self.field_ptr('pc')}")
+        self.emit(f"musttail call {BLOCK_TYPE} @llemu_dispatch({BLOCK_ARGS})")
+        self.emit("ret void")
+
+    def op_brcond(self, op: Op) -> None:
+        a, b, cond, taken, fall = op.args
+        c = self.fresh()
+        self.emit(f"{c} = icmp {ICMP[cond]} i64 {self.val(a)}, {self.val(b)}")
+        t_l, f_l = self.label("taken"), self.label("fall")
+        self.emit(f"br i1 {c}, label %{t_l}, label %{f_l}")
+        self.start(t_l)
+        self.jump_to(taken)
+        self.start(f_l)
+        self.jump_to(fall)
+
+    def op_exit(self, op: Op) -> None:
+        reason, pc = op.args
+        self.exit_to_python(int(reason), to_signed(pc))
+
+
+def lower_module(blocks: list[Block], generation: int, nochain: bool = False) -> tuple[str, dict[int, str], list[str]]:
+    """LLVM IR text for a batch of blocks; returns (text, pc -> function, slot globals)."""
+    names = {b.pc: f"b{generation}_{b.pc:x}" for b in blocks}
+    local = {} if nochain else names
+    bodies, slots, intrinsics = [], [], set()
+    for b in blocks:
+        fl = FunctionLowering(b, names[b.pc], local, f"s{generation}_{b.pc:x}")
+        bodies.append(fl.lower())
+        slots += fl.slots
+        intrinsics |= fl.intrinsics
+    head = [f"declare {BLOCK_TYPE} @llemu_dispatch(ptr, ptr, ptr)",
+            "declare i32 @llemu_check(ptr, i64, i64, i32)",
+            f"@llemu_helpers = external global [{HELPER_SLOTS} x ptr]"]
+    head += [f"@{s} = global ptr null" for s in slots]
+    head += sorted(intrinsics)
+    tail = ['!0 = !{!"branch_weights", i32 1000, i32 1}', '!1 = !{!"branch_weights", i32 1, i32 1000}']
+    return "\n".join(head + bodies + tail) + "\n", names, slots
+
+
+from jit import lower_fp  # noqa: E402,F401  (registers the FP ops in EXTRA)
