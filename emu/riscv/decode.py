@@ -178,13 +178,14 @@ _RVC = _Table(opcodes.RVC, 16, 0xE003)
 
 INSN_NAMES: frozenset[str] = frozenset(row[1] for row in opcodes.RV32 + opcodes.RVC)
 
-_USED_OPERANDS: dict[str, tuple[str, ...]] = {}
-for _row in opcodes.RV32:
-    _USED_OPERANDS[_row[1]] = tuple(a for a in _OPERANDS if a in opcodes.FORMATS[_row[2]])
-del _row
+# Operands each name's 32-bit format defines (compressed forms use the same).
+_USED_OPERANDS: dict[str, tuple[str, ...]] = {
+    row[1]: tuple(a for a in _OPERANDS if a in opcodes.FORMATS[row[2]])
+    for row in opcodes.RV32
+}
 
 _ILLEGAL = ("illegal", 0, 0, 0, 0, 0, 0, 0, False, False)
-_cache: dict[int, tuple] = {}
+_cache: dict[int, tuple] = {}  # raw word -> _decode_uncached() result
 
 
 def _decode_uncached(raw: int, table: _Table) -> tuple:
