@@ -46,25 +46,22 @@ HWCAP_RV64GC = sum(1 << (ord(c) - ord("A")) for c in "IMAFDC")   # 0x112d
 class LoadError(Exception):
     """The program cannot be loaded; str(e) is QEMU's message without the program prefix.
 
-    status:    the exit status QEMU uses for this error (1 or 255).
-    to_stdout: QEMU prints this one with printf on stdout and no prefix
-               ("Error while loading ..."); the others go to stderr prefixed
-               with the program name. Note QEMU _exit()s right after that
-               printf, so the line is lost when its stdout is not a terminal.
+    status: the exit status QEMU uses for this error (1 or 255).
+    QEMU prints "Error while loading ..." with printf on stdout and loses it
+    when stdout is a pipe; llemu prints every load error on stderr.
     """
 
-    def __init__(self, message: str, *, status: int = 255, to_stdout: bool = False):
+    def __init__(self, message: str, *, status: int = 255):
         super().__init__(message)
         self.status = status
-        self.to_stdout = to_stdout
 
     def report(self, prog: str = "llemu-riscv64") -> str:
-        """The line QEMU would print, with `prog` in place of qemu-riscv64."""
-        return str(self) if self.to_stdout else f"{prog}: {self}"
+        """The error line, prefixed with the program name."""
+        return f"{prog}: {self}"
 
 
 def _exec_error(path: str, err: int) -> LoadError:
-    return LoadError(f"Error while loading {path}: {os.strerror(err)}", status=1, to_stdout=True)
+    return LoadError(f"Error while loading {path}: {os.strerror(err)}", status=1)
 
 
 @dataclass
@@ -308,6 +305,10 @@ def load_program(mem: GuestMemory, path: str, argv: list[str], envp: list[str], 
         stack_lo = M.STACK_TOP - stack_size
         mem.map(stack_lo, stack_size, M.PROT_READ | M.PROT_WRITE,
                 M.MAP_PRIVATE | M.MAP_ANONYMOUS | M.MAP_FIXED, name="[stack]")
+        # A PROT_NONE guard page below, as QEMU maps one: an overflow faults
+        # and no later mapping can sit right against the stack.
+        mem.map(stack_lo - M.PAGE_SIZE, M.PAGE_SIZE, M.PROT_NONE,
+                M.MAP_PRIVATE | M.MAP_ANONYMOUS | M.MAP_FIXED)
         exe_path = os.path.realpath(path)
         placed = _place(mem, exe, exe_path, M.ET_DYN_BASE if exe.e_type == ET_DYN else None)
         symbols = _func_symbols(fd, placed.bias)

@@ -50,6 +50,13 @@ _HOST_RW = PROT_READ | PROT_WRITE
 _MADV_DONTNEED = 4
 
 
+def host_prot(prot: int) -> int:
+    """Host protection that lets the MMU enforce guest `prot` (compiled code never
+    executes guest pages, and the translator reads executable ones)."""
+    readable = PROT_READ if prot & (PROT_READ | PROT_WRITE | PROT_EXEC) else PROT_NONE
+    return readable | (prot & PROT_WRITE)
+
+
 class GuestFault(Exception):
     """A guest access that Linux would answer with SIGSEGV (or -EFAULT in a syscall)."""
 
@@ -138,7 +145,13 @@ class GuestMemory:
         else:
             _host_mmap(host, length, _HOST_RW, hflags | MAP_ANONYMOUS | MAP_NORESERVE)
         self._set_vma(Vma(addr, addr + length, prot, flags, name, offset))
+        self._host_protect(addr, length, prot)
         return addr
+
+    def _host_protect(self, addr: int, length: int, prot: int) -> None:
+        if _libc.mprotect(self.base + addr, length, host_prot(prot)) != 0:
+            e = ctypes.get_errno()
+            raise MemoryError_(e, os.strerror(e))
 
     @staticmethod
     def _copy_file(host: int, length: int, fd: int, offset: int) -> None:
@@ -168,9 +181,8 @@ class GuestMemory:
         if not self.is_mapped(addr, end):
             raise MemoryError_(errno.ENOMEM, "unmapped")
         had_code = self._has_exec(addr, end)
+        self._host_protect(addr, end - addr, prot)
         for v in self._split(addr, end):
-            if v.flags & MAP_SHARED:
-                _libc.mprotect(self.base + v.start, v.end - v.start, (prot & _HOST_RW) | PROT_READ)
             v.prot = prot
         self.perms[addr >> PAGE_SHIFT:end >> PAGE_SHIFT] = prot | PAGE_MAPPED
         if had_code:
@@ -292,16 +304,42 @@ class GuestMemory:
 
     # ---- access from Python (syscalls, loader, plugins) ------------------
     def read(self, addr: int, length: int, force: bool = False) -> bytes:
-        if not force and not self.check(addr, length, PROT_READ):
-            raise GuestFault(self.first_bad(addr, length, PROT_READ))
-        return ctypes.string_at(self.base + addr, length) if length > 0 else b""
+        """Guest bytes; `force` (loader, mremap) ignores the guest's protection."""
+        if length <= 0:
+            return b""
+        if not self.check(addr, length, PROT_READ):
+            if not force:
+                raise GuestFault(self.first_bad(addr, length, PROT_READ))
+            return self._forced(addr, length, lambda: ctypes.string_at(self.base + addr, length))
+        return ctypes.string_at(self.base + addr, length)
 
     def write(self, addr: int, data: bytes | bytearray | memoryview, force: bool = False) -> None:
+        """Store guest bytes; `force` (loader) ignores the guest's protection."""
         n = len(data)
-        if not force and not self.check(addr, n, PROT_WRITE):
-            raise GuestFault(self.first_bad(addr, n, PROT_WRITE), write=True)
-        if n:
-            ctypes.memmove(self.base + addr, bytes(data), n)
+        if not n:
+            return
+        if not self.check(addr, n, PROT_WRITE):
+            if not force:
+                raise GuestFault(self.first_bad(addr, n, PROT_WRITE), write=True)
+            self._forced(addr, n, lambda: ctypes.memmove(self.base + addr, bytes(data), n))
+            return
+        ctypes.memmove(self.base + addr, bytes(data), n)
+
+    def _forced(self, addr: int, length: int, access: Callable[[], object]):
+        """Run `access` with [addr, addr+length) made host read-write, then restore."""
+        import errno
+        start, end = page_floor(addr), page_ceil(addr + length)
+        if not self.is_mapped(start, end):
+            raise GuestFault(addr)
+        if _libc.mprotect(self.base + start, end - start, _HOST_RW) != 0:
+            raise MemoryError_(errno.EACCES, "cannot unprotect")
+        try:
+            return access()
+        finally:
+            for v in self.vmas:
+                lo, hi = max(v.start, start), min(v.end, end)
+                if lo < hi:
+                    self._host_protect(lo, hi - lo, v.prot)
 
     def read_u(self, addr: int, size: int) -> int:
         return int.from_bytes(self.read(addr, size), "little")

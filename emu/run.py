@@ -13,7 +13,7 @@ def run_program(opts: Options, envp: list[str]) -> int:
     from emu.loader import LoadError, load_program
     from emu.memory import GuestMemory
     from emu.riscv import translate
-    from emu.vcpu import GuestSignal, VCpu, die_by_signal
+    from emu.vcpu import VCpu
 
     if opts.one_insn_per_tb:
         translate.MAX_BLOCK_INSNS = 1
@@ -22,8 +22,8 @@ def run_program(opts: Options, envp: list[str]) -> int:
         image = load_program(mem, opts.program, [opts.program] + opts.args, envp,
                              sysroot=opts.sysroot, stack_size=opts.stack_size, argv0=opts.argv0)
     except LoadError as e:
-        print(f"{PROG}: {e}", file=sys.stderr)
-        return 1
+        print(e.report(PROG), file=sys.stderr)
+        return e.status
     process = Process(mem, image, sysroot=opts.sysroot)
     cpu = VCpu(mem, process)
     cpu.state.pc = image.entry
@@ -33,16 +33,11 @@ def run_program(opts: Options, envp: list[str]) -> int:
     try:
         cpu.run()
     except GuestExit as e:
-        status = e.status
-    except GuestSignal as e:
         _report(cpu)
-        sys.stdout.flush()
-        die_by_signal(e.sig)
-        return 128 + e.sig
+        e.terminate()
     except KeyboardInterrupt:
         return 130
-    _report(cpu)
-    return status
+    raise AssertionError("the run loop only ends by GuestExit")
 
 
 def _report(cpu) -> None:

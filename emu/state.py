@@ -24,7 +24,9 @@ FIELDS: list[tuple[str, type, int]] = [
     ("patch_slot", ctypes.c_void_p, 1),  # chaining: exit slot to patch once the target is found
     ("mxcsr", ctypes.c_uint32, 1),       # host MXCSR to use while guest code runs
     ("cpu_index", ctypes.c_uint32, 1),
-    ("insn_count", ctypes.c_uint64, 1),  # instructions retired (for -d exec / stats)
+    ("fault_mxcsr", ctypes.c_uint32, 1),  # host MXCSR when a guest access faulted
+    ("pad0", ctypes.c_uint32, 1),
+    ("jmpbuf", ctypes.c_uint64, 32),     # sigjmp_buf: the run loop's re-entry after a host fault
 ]
 
 
@@ -38,7 +40,7 @@ class ExitReason(enum.IntEnum):
     EBREAK = 5        # ebreak at state.pc
     FENCE_I = 6       # fence.i at state.pc: flush translations, continue at pc + size
     REQUEST = 7       # exit_request was set (state.pc is the next block)
-    BUS = 8           # misaligned atomic at exit_arg
+    BUS = 8           # misaligned atomic, or host SIGBUS (e.g. past the end of a mapped file)
     INSN_FETCH = 9    # fetch from a non-executable or unmapped page at state.pc
 
 
@@ -46,16 +48,18 @@ class CpuState(ctypes.Structure):
     _fields_ = [(n, t * c) if c > 1 else (n, t) for n, t, c in FIELDS]
 
 
+_OFFSETS = {n: getattr(CpuState, n).offset for n, _, _ in FIELDS}
+_SIZES = {n: ctypes.sizeof(t) for n, t, _ in FIELDS}
+
+
 def offset(name: str, index: int = 0) -> int:
     """Byte offset of field `name` (element `index` for arrays)."""
-    field = getattr(CpuState, name)
-    size = dict((n, ctypes.sizeof(t)) for n, t, _ in FIELDS)[name]
-    return field.offset + index * size
+    return _OFFSETS[name] + index * _SIZES[name]
 
 
 def width(name: str) -> int:
     """Width in bits of one element of field `name`."""
-    return dict((n, 8 * ctypes.sizeof(t)) for n, t, _ in FIELDS)[name]
+    return 8 * _SIZES[name]
 
 
 SIZE = ctypes.sizeof(CpuState)

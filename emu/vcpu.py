@@ -6,31 +6,21 @@ needs Python; the returned ExitReason is handled in exactly one place here.
 from __future__ import annotations
 
 import ctypes
-import os
 import signal
 import time
 
 from emu import state as st
-from emu.linux.process import Process
+from emu.linux.process import GuestExit, Process
 from emu.log import log
 from emu.memory import PAGE_SHIFT, PROT_EXEC, GuestMemory
 from emu.riscv.translate import translate_block
 from jit.cache import CodeCache
-from jit.dispatch import MXCSR_DEFAULT, RUN_FUNC
+from jit.dispatch import MXCSR_DEFAULT, RUN_FUNC, install_fault_handler
 from jit.helpers import HelperTable
 
 R = st.ExitReason
 # x86 MXCSR rounding-control bits for RISC-V frm 0..3 (RNE, RTZ, RDN, RUP).
 MXCSR_ROUNDING = (0x0000, 0x6000, 0x2000, 0x4000)
-
-
-class GuestSignal(Exception):
-    """A synchronous signal the guest did not (cannot yet) handle: the process dies by it."""
-
-    def __init__(self, sig: int, addr: int = 0):
-        super().__init__(signal.Signals(sig).name)
-        self.sig = sig
-        self.addr = addr
 
 
 def mxcsr_for(frm: int) -> int:
@@ -51,6 +41,7 @@ class VCpu:
         self.cache = CodeCache(lambda pc: translate_block(mem, pc), self._executable)
         mem.on_code_change.append(self.cache.invalidate)
         self._native_run = RUN_FUNC(self.cache.run_address)
+        install_fault_handler(self.cache.engine, mem.base)
         self.pending_error: BaseException | None = None
         self.helpers = HelperTable(self.cache.helpers_address, self._helper_failed)
         self._bind_helpers()
@@ -75,16 +66,20 @@ class VCpu:
         for name, fn in softfloat.helpers(self).items():
             bind(name, fn)
 
+    def fatal(self, sig: int) -> None:
+        """A synchronous signal with no guest handler: the process dies by it."""
+        raise GuestExit(128 + sig, signal=sig)
+
     def run(self) -> None:
         """Run the guest until it exits (GuestExit) or dies by a signal (GuestSignal)."""
         s = self.state
         sp = ctypes.addressof(s)
-        base, perm = self.mem.base, self.mem.perm_table
+        base = self.mem.base
         native_run = self._native_run
         while True:
             if log.on("exec"):
                 log.write(f"Trace {s.cpu_index}: [{s.pc:016x}]\n")
-            reason = native_run(sp, base, perm)
+            reason = native_run(sp, base)
             self.python_entries += 1
             if self.pending_error is not None:
                 e, self.pending_error = self.pending_error, None
@@ -92,35 +87,20 @@ class VCpu:
             if reason == R.MISS:
                 self.cache.fill(s.pc)
             elif reason == R.SYSCALL:
+                s.pc += 4                   # as QEMU: sigreturn and restarts see the next pc
                 self.process.syscall(s)
-                s.pc += 4
             elif reason == R.REQUEST:
                 s.exit_request = 0
             elif reason == R.FENCE_I:
                 self.cache.flush()
                 s.pc += 4
-            elif reason in (R.SEGV_MAPERR, R.SEGV_ACCERR):
-                raise GuestSignal(signal.SIGSEGV, s.exit_arg)
-            elif reason == R.INSN_FETCH:
-                raise GuestSignal(signal.SIGSEGV, s.pc)
+            elif reason in (R.SEGV_MAPERR, R.SEGV_ACCERR, R.INSN_FETCH):
+                self.fatal(signal.SIGSEGV)
             elif reason == R.BUS:
-                raise GuestSignal(signal.SIGBUS, s.exit_arg)
+                self.fatal(signal.SIGBUS)
             elif reason == R.ILLEGAL:
-                raise GuestSignal(signal.SIGILL, s.pc)
+                self.fatal(signal.SIGILL)
             elif reason == R.EBREAK:
-                raise GuestSignal(signal.SIGTRAP, s.pc)
+                self.fatal(signal.SIGTRAP)
             else:
                 raise RuntimeError(f"unknown exit reason {reason}")
-
-
-def die_by_signal(sig: int) -> None:
-    """Terminate this process by `sig`, as the guest process would have died (no core file)."""
-    import resource
-    try:
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    except (ValueError, OSError):
-        pass
-    signal.signal(sig, signal.SIG_DFL)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {sig})
-    os.kill(os.getpid(), sig)
-    os._exit(128 + sig)

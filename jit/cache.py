@@ -20,7 +20,7 @@ from jit.engine import Engine
 from jit.ir import Block
 from jit.lower import lower_module
 
-BATCH_BLOCKS = 24
+BATCH_BLOCKS = 16
 
 
 @dataclass

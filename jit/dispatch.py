@@ -1,31 +1,44 @@
-"""The native run loop: dispatcher, translation-cache table, chaining.
+"""The native run loop: dispatcher, translation-cache table, chaining, faults.
 
-Every translated block is a `fastcc void (ptr state, ptr guest_base,
-ptr perm_table)` function. A block ends by tail-calling its successor:
-through a per-exit slot once that slot is patched, otherwise through
-`llemu_dispatch`, which looks the guest pc up in a direct-mapped table and
-patches the slot that sent it there. Only a table miss, or a block that
-exits on purpose (syscall, fault, ...), returns to `llemu_run` and so to
-Python.
+Every translated block is a `fastcc void (ptr state, ptr guest_base)`
+function. A block ends by tail-calling its successor: through a per-exit
+slot once that slot is patched, otherwise through `llemu_dispatch`, which
+looks the guest pc up in a direct-mapped table and patches the slot that
+sent it there. Only a table miss, or a block that exits on purpose
+(syscall, ...), returns to `llemu_run` and so to Python.
+
+Guest accesses are not checked in software: the host MMU does it, because
+guest pages are mapped with the guest's protection inside the reservation.
+A host SIGSEGV/SIGBUS whose address lies in the reservation, taken while a
+vCPU runs native code, is a guest fault: the handler (LLVM IR, below)
+records it and long-jumps back into `llemu_run`. Compiled code stores the
+guest pc before each access and writes registers through to the state, so
+the state is exact at the fault. Any other fault goes to the handler that
+was installed before ours.
 """
 from __future__ import annotations
 
 import ctypes
+import ctypes.util
+import signal
 
 import numpy as np
 
 from emu import state as st
-from emu.memory import LAST_PAGE, PAGE_MAPPED, PAGE_SHIFT
+from emu.memory import GUEST_SIZE
 
 TC_BITS = 16
 TC_SIZE = 1 << TC_BITS
 TC_EMPTY = 1                 # no block starts at an odd pc
 HELPER_SLOTS = 256           # Python helpers callable from compiled code
 MXCSR_DEFAULT = 0x1F80       # all FP exceptions masked, round to nearest
+SIGACTION_SIZE = 152         # glibc x86_64 struct sigaction
+SA_SIGINFO = 4
+SEGV_ACCERR = 2              # si_code of a protection fault
 
 # x86 MXCSR flag bits -> RISC-V fflags bits.
 MXCSR_TO_FFLAGS = ((0x01, 0x10), (0x04, 0x08), (0x08, 0x04), (0x10, 0x02), (0x20, 0x01))
-BLOCK_ARGS = "ptr %s, ptr %m, ptr %p"
+BLOCK_ARGS = "ptr %s, ptr %m"
 BLOCK_TYPE = "fastcc void"
 
 
@@ -43,12 +56,17 @@ def _fold_mxcsr_flags(src: str, dst: str) -> str:
 
 
 def runtime_module() -> str:
-    """LLVM IR text of the runtime: table, dispatcher, run entry, helpers table."""
+    """LLVM IR text of the runtime: table, dispatcher, run entry, fault handler."""
     o = st.offset
+    R = st.ExitReason
     return f"""
 %tc_entry = type {{ i64, ptr }}
 @llemu_tc = global [{TC_SIZE} x %tc_entry] zeroinitializer, align 16
 @llemu_helpers = global [{HELPER_SLOTS} x ptr] zeroinitializer, align 16
+@llemu_guest_base = global i64 0
+@llemu_cur_state = global ptr null
+@llemu_old_segv = global [{SIGACTION_SIZE} x i8] zeroinitializer, align 16
+@llemu_old_bus = global [{SIGACTION_SIZE} x i8] zeroinitializer, align 16
 
 define {BLOCK_TYPE} @llemu_dispatch({BLOCK_ARGS}) {{
 entry:
@@ -59,7 +77,11 @@ entry:
   %e = getelementptr [{TC_SIZE} x %tc_entry], ptr @llemu_tc, i64 0, i64 %h
   %key = load i64, ptr %e
   %hit = icmp eq i64 %key, %pc
-  br i1 %hit, label %found, label %miss, !prof !0
+  %rqp = getelementptr i8, ptr %s, i64 {o("exit_request")}
+  %rq = load i32, ptr %rqp
+  %calm = icmp eq i32 %rq, 0
+  %enter = and i1 %hit, %calm
+  br i1 %enter, label %found, label %miss, !prof !0
 found:
   %fnp = getelementptr %tc_entry, ptr %e, i64 0, i32 1
   %fn = load ptr, ptr %fnp
@@ -76,18 +98,32 @@ go:
   ret void
 miss:
   %rp = getelementptr i8, ptr %s, i64 {o("exit_reason")}
-  store i32 {int(st.ExitReason.MISS)}, ptr %rp
+  %why = select i1 %calm, i32 {int(R.MISS)}, i32 {int(R.REQUEST)}
+  store i32 %why, ptr %rp
   ret void
 }}
 
 define i32 @llemu_run({BLOCK_ARGS}) {{
 entry:
   %tmp = alloca i32
+  store ptr %s, ptr @llemu_cur_state
+  %jb = getelementptr i8, ptr %s, i64 {o("jmpbuf")}
+  %again = call i32 @__sigsetjmp(ptr %jb, i32 1) returns_twice
+  %first = icmp eq i32 %again, 0
+  br i1 %first, label %run, label %faulted
+run:
   %mxp = getelementptr i8, ptr %s, i64 {o("mxcsr")}
   call void @llvm.x86.sse.ldmxcsr(ptr %mxp)
   call {BLOCK_TYPE} @llemu_dispatch({BLOCK_ARGS})
   call void @llvm.x86.sse.stmxcsr(ptr %tmp)
-  %mx = load i32, ptr %tmp
+  %mx.run = load i32, ptr %tmp
+  br label %out
+faulted:
+  %fmxp = getelementptr i8, ptr %s, i64 {o("fault_mxcsr")}
+  %mx.fault = load i32, ptr %fmxp
+  br label %out
+out:
+  %mx = phi i32 [ %mx.run, %run ], [ %mx.fault, %faulted ]
 {_fold_mxcsr_flags("mx", "fl")}
   %ffp = getelementptr i8, ptr %s, i64 {o("fflags")}
   %old = load i32, ptr %ffp
@@ -95,50 +131,77 @@ entry:
   store i32 %new, ptr %ffp
   store i32 {MXCSR_DEFAULT}, ptr %tmp
   call void @llvm.x86.sse.ldmxcsr(ptr %tmp)
+  store ptr null, ptr @llemu_cur_state
   %rp = getelementptr i8, ptr %s, i64 {o("exit_reason")}
   %r = load i32, ptr %rp
   ret i32 %r
 }}
 
-; Slow path of the per-access check: both pages of [a, a+size), returns 0 or
-; the ExitReason (unmapped vs. protected) of the first page that refuses.
-define i32 @llemu_check(ptr %p, i64 %a, i64 %size, i32 %need) {{
+; SA_SIGINFO handler for SIGSEGV and SIGBUS (x86_64 siginfo/ucontext layout).
+define void @llemu_fault_handler(i32 %sig, ptr %info, ptr %uc) {{
 entry:
-  %need8 = trunc i32 %need to i8
-  %r1 = call i32 @llemu_check_page(ptr %p, i64 %a, i8 %need8)
-  %bad1 = icmp ne i32 %r1, 0
-  br i1 %bad1, label %out1, label %second
-out1:
-  ret i32 %r1
-second:
-  %end0 = add i64 %a, %size
-  %end = sub i64 %end0, 1
-  %r2 = call i32 @llemu_check_page(ptr %p, i64 %end, i8 %need8)
-  ret i32 %r2
+  %st = load ptr, ptr @llemu_cur_state
+  %active = icmp ne ptr %st, null
+  br i1 %active, label %check, label %foreign
+check:
+  %ap = getelementptr i8, ptr %info, i64 16
+  %addr = load i64, ptr %ap
+  %base = load i64, ptr @llemu_guest_base
+  %off = sub i64 %addr, %base
+  %inside = icmp ult i64 %off, {GUEST_SIZE}
+  br i1 %inside, label %ours, label %foreign
+ours:
+  %cp = getelementptr i8, ptr %info, i64 8
+  %code = load i32, ptr %cp
+  %acc = icmp eq i32 %code, {SEGV_ACCERR}
+  %segv = select i1 %acc, i32 {int(R.SEGV_ACCERR)}, i32 {int(R.SEGV_MAPERR)}
+  %isbus = icmp eq i32 %sig, {int(signal.SIGBUS)}
+  %why = select i1 %isbus, i32 {int(R.BUS)}, i32 %segv
+  %rp = getelementptr i8, ptr %st, i64 {o("exit_reason")}
+  store i32 %why, ptr %rp
+  %argp = getelementptr i8, ptr %st, i64 {o("exit_arg")}
+  store i64 %off, ptr %argp
+  %fpregsp = getelementptr i8, ptr %uc, i64 224
+  %fpregs = load ptr, ptr %fpregsp
+  %mxp = getelementptr i8, ptr %fpregs, i64 24
+  %mx = load i32, ptr %mxp
+  %fmxp = getelementptr i8, ptr %st, i64 {o("fault_mxcsr")}
+  store i32 %mx, ptr %fmxp
+  %jb = getelementptr i8, ptr %st, i64 {o("jmpbuf")}
+  call void @siglongjmp(ptr %jb, i32 1)
+  unreachable
+foreign:
+  %issegv = icmp eq i32 %sig, {int(signal.SIGSEGV)}
+  %prev = select i1 %issegv, ptr @llemu_old_segv, ptr @llemu_old_bus
+  %ignored = call i32 @sigaction(i32 %sig, ptr %prev, ptr null)
+  ret void
 }}
 
-define internal i32 @llemu_check_page(ptr %p, i64 %a, i8 %need) {{
-  %pg = lshr i64 %a, {PAGE_SHIFT}
-  %pgc = call i64 @llvm.umin.i64(i64 %pg, i64 {LAST_PAGE})
-  %pp = getelementptr i8, ptr %p, i64 %pgc
-  %b = load i8, ptr %pp
-  %m = and i8 %b, %need
-  %ok = icmp eq i8 %m, %need
-  %mapped0 = and i8 %b, {PAGE_MAPPED}
-  %mapped = icmp ne i8 %mapped0, 0
-  %why = select i1 %mapped, i32 {int(st.ExitReason.SEGV_ACCERR)}, i32 {int(st.ExitReason.SEGV_MAPERR)}
-  %r = select i1 %ok, i32 0, i32 %why
-  ret i32 %r
-}}
-
-declare i64 @llvm.umin.i64(i64, i64)
+declare i32 @__sigsetjmp(ptr, i32) returns_twice
+declare void @siglongjmp(ptr, i32) noreturn
+declare i32 @sigaction(i32, ptr, ptr)
 declare void @llvm.x86.sse.ldmxcsr(ptr)
 declare void @llvm.x86.sse.stmxcsr(ptr)
 !0 = !{{!"branch_weights", i32 1000, i32 1}}
 """
 
 
-RUN_FUNC = ctypes.CFUNCTYPE(ctypes.c_uint32, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p)
+RUN_FUNC = ctypes.CFUNCTYPE(ctypes.c_uint32, ctypes.c_void_p, ctypes.c_void_p)
+
+
+def install_fault_handler(engine, guest_base: int) -> None:
+    """Route host SIGSEGV/SIGBUS to the native handler, keeping the old actions for
+    faults that are not the guest's."""
+    libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+    ctypes.c_uint64.from_address(engine.global_("llemu_guest_base")).value = guest_base
+    handler = engine.function("llemu_fault_handler")
+    for sig, old_name in ((signal.SIGSEGV, "llemu_old_segv"), (signal.SIGBUS, "llemu_old_bus")):
+        new = (ctypes.c_uint8 * SIGACTION_SIZE)()
+        ctypes.c_uint64.from_buffer(new, 0).value = handler
+        ctypes.c_int32.from_buffer(new, 136).value = SA_SIGINFO
+        old = engine.global_(old_name)
+        if libc.sigaction(int(sig), ctypes.byref(new), ctypes.c_void_p(old)) != 0:
+            raise OSError(ctypes.get_errno(), "sigaction")
 
 
 class TcEntry(ctypes.Structure):
@@ -150,6 +213,7 @@ class NativeTable:
 
     def __init__(self, address: int):
         self.entries = (TcEntry * TC_SIZE).from_address(address)
+        self.words = np.ctypeslib.as_array((ctypes.c_uint64 * (2 * TC_SIZE)).from_address(address))
         self.clear()
 
     @staticmethod
@@ -161,7 +225,5 @@ class NativeTable:
         e.pc, e.fn = pc, fn
 
     def clear(self) -> None:
-        words = np.ctypeslib.as_array(
-            (ctypes.c_uint64 * (2 * TC_SIZE)).from_address(ctypes.addressof(self.entries)))
-        words[0::2] = TC_EMPTY
-        words[1::2] = 0
+        self.words[0::2] = TC_EMPTY
+        self.words[1::2] = 0

@@ -139,6 +139,26 @@ class Block:
         return "\n".join(lines) + "\n"
 
 
+def _sx(v: int, bits: int) -> int:
+    v &= (1 << bits) - 1
+    return v - (1 << bits) if v >> (bits - 1) else v
+
+
+# Pure ops that the builder evaluates when every operand is a constant.
+FOLD = {
+    "add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
+    "and": lambda a, b: a & b, "or": lambda a, b: a | b, "xor": lambda a, b: a ^ b,
+    "shl": lambda a, b: a << (b & 63), "shr": lambda a, b: (a & MASK64) >> (b & 63),
+    "sar": lambda a, b: _sx(a, 64) >> (b & 63),
+    "eq": lambda a, b: int(a & MASK64 == b & MASK64), "ne": lambda a, b: int(a & MASK64 != b & MASK64),
+    "lt": lambda a, b: int(_sx(a, 64) < _sx(b, 64)), "ge": lambda a, b: int(_sx(a, 64) >= _sx(b, 64)),
+    "ltu": lambda a, b: int(a & MASK64 < b & MASK64), "geu": lambda a, b: int(a & MASK64 >= b & MASK64),
+    "sext": _sx, "zext": lambda a, bits: a & ((1 << bits) - 1),
+}
+# x op identity == x
+IDENTITY = {"add": 0, "sub": 0, "or": 0, "xor": 0, "shl": 0, "shr": 0, "sar": 0, "and": -1}
+
+
 class Builder:
     """Appends ops to a block; each method returns the op's result temp.
 
@@ -150,7 +170,16 @@ class Builder:
         self.block = block
         self.next_temp = 0
 
-    def emit(self, name: str, *args: object) -> Temp | None:
+    def emit(self, name: str, *args: object) -> Value | None:
+        fold = FOLD.get(name)
+        if fold is not None:
+            if all(isinstance(a, int) for a in args):
+                return to_signed(fold(*args))
+            if name in IDENTITY and isinstance(args[1], int) and \
+                    to_signed(args[1]) == IDENTITY[name]:
+                return args[0]
+            if name in ("add", "or", "xor") and args[0] == 0:
+                return args[1]
         n, has_dst, _ = OPS[name]
         dst = Temp(self.next_temp) if has_dst else None
         if has_dst:

@@ -1,23 +1,24 @@
 """Lowering: llemu IR blocks -> LLVM IR text, from one template per op.
 
-Each block becomes a `fastcc` function of (state, guest_base, perm_table).
+Each block becomes a `fastcc` function of (state, guest_base).
 Guest registers are written through to the state at once and read back from
 SSA values while the block runs, so the state is exact at every exit and a
-fault needs only the pc. Guest memory is `getelementptr i8, %m, addr`
-after a permission-table check; out-of-range addresses fall on the last page,
-which is never mapped, so no guest address reaches host memory outside the
-reservation.
+fault needs only the pc. Guest memory is `getelementptr i8, %m, addr`,
+checked by the host MMU (see dispatch.py); out-of-range addresses are
+clamped onto the last page, which is never mapped, so no guest address
+reaches host memory outside the reservation.
 """
 from __future__ import annotations
 
 from typing import Callable
 
 from emu import state as st
-from emu.memory import LAST_PAGE, PAGE_MASK, PAGE_SHIFT, PAGE_SIZE, PROT_READ, PROT_WRITE
+from emu.memory import LAST_PAGE, PAGE_SHIFT
 from jit.dispatch import BLOCK_ARGS, BLOCK_TYPE, HELPER_SLOTS
 from jit.ir import Block, Op, Temp, to_signed
 
 R = st.ExitReason
+GUARD_ADDR = LAST_PAGE << PAGE_SHIFT     # first byte of the never-mapped last page
 INT_TYPES = {1: "i8", 2: "i16", 4: "i32", 8: "i64"}
 ICMP = {"eq": "eq", "ne": "ne", "lt": "slt", "ge": "sge", "ltu": "ult", "geu": "uge"}
 INTRINSICS = {
@@ -38,8 +39,10 @@ EXTRA: dict[str, Callable[["FunctionLowering", Op], None]] = {}
 class FunctionLowering:
     """Lowers one Block to the text of one LLVM function."""
 
-    def __init__(self, block: Block, name: str, local: dict[int, str], slot_prefix: str):
+    def __init__(self, block: Block, name: str, local: dict[int, str], slot_prefix: str,
+                 nochain: bool = False):
         self.block = block
+        self.nochain = nochain
         self.name = name
         self.local = local              # pc -> function name, for blocks in this module
         self.slot_prefix = slot_prefix
@@ -50,6 +53,9 @@ class FunctionLowering:
         self.pc = block.pc
         self.n = 0
         self.current = "entry"
+        self.pc_saved: int | None = None   # guest pc last stored to the state in this basic block
+        self.values: dict[int, str] = {}
+        self.uses_fp_env = False        # needs strictfp and the MXCSR scratch slots
 
     # ---- small emitters -------------------------------------------------
     def fresh(self, stem: str = "v") -> str:
@@ -66,18 +72,27 @@ class FunctionLowering:
     def start(self, label: str) -> None:
         self.lines.append(f"{label}:")
         self.current = label
+        self.pc_saved = None
 
     def val(self, v: object) -> str:
         if isinstance(v, Temp):
-            return f"%t{v.id}"
+            return self.values[v.id]
         return str(to_signed(v))
 
     def define(self, op: Op, expr: str) -> None:
+        """The op's result is the LLVM expression `expr`."""
         self.emit(f"%t{op.dst.id} = {expr}")
+        self.values[op.dst.id] = f"%t{op.dst.id}"
+
+    def alias(self, op: Op, value: str) -> None:
+        """The op's result is an existing LLVM value (no instruction emitted)."""
+        self.values[op.dst.id] = value
 
     def intrinsic(self, key: str) -> None:
         """Declare an intrinsic: a key of INTRINSICS or a whole `declare` line."""
         self.intrinsics.add(INTRINSICS.get(key, key))
+        if "constrained" in key or "mxcsr" in key:
+            self.uses_fp_env = True
 
     def field_ptr(self, field: str, index: int = 0) -> str:
         p = self.fresh("fp")
@@ -132,8 +147,11 @@ class FunctionLowering:
         self.emit(f"br i1 {ok}, label %{then}, label %{other}, !prof !0")
 
     # ---- guest memory ---------------------------------------------------
-    def guest_ptr(self, addr: str, size: int, need: int, align_exit: bool = False) -> str:
-        """Check that [addr, addr+size) allows `need`, exit with a fault if not; return host ptr."""
+    def guest_ptr(self, addr: str, size: int, align_exit: bool = False) -> str:
+        """The host pointer for a guest access; the host MMU checks it (see dispatch.py).
+
+        The pc is stored first so a fault knows its instruction. Addresses past
+        the guest range are clamped into its last page, which is never mapped."""
         if align_exit:
             mis = self.fresh()
             self.emit(f"{mis} = and i64 {addr}, {size - 1}")
@@ -144,70 +162,38 @@ class FunctionLowering:
             self.start(bad_l)
             self.exit_to_python(R.BUS, self.pc, addr)
             self.start(ok_l)
+        if self.pc_saved != self.pc:
+            self.emit(f"store i64 {to_signed(self.pc)}, ptr {self.field_ptr('pc')}")
+            self.pc_saved = self.pc
         self.intrinsic("umin")
-        page = self.fresh()
-        self.emit(f"{page} = lshr i64 {addr}, {PAGE_SHIFT}")
-        pagec = self.fresh()
-        self.emit(f"{pagec} = call i64 @llvm.umin.i64(i64 {page}, i64 {LAST_PAGE})")
-        pp = self.fresh()
-        self.emit(f"{pp} = getelementptr i8, ptr %p, i64 {pagec}")
-        pb = self.fresh()
-        self.emit(f"{pb} = load i8, ptr {pp}")
-        pm = self.fresh()
-        self.emit(f"{pm} = and i8 {pb}, {need}")
-        ok = self.fresh()
-        self.emit(f"{ok} = icmp eq i8 {pm}, {need}")
-        if size > 1 and not align_exit:
-            off = self.fresh()
-            self.emit(f"{off} = and i64 {addr}, {PAGE_MASK}")
-            inpage = self.fresh()
-            self.emit(f"{inpage} = icmp ule i64 {off}, {PAGE_SIZE - size}")
-            both = self.fresh()
-            self.emit(f"{both} = and i1 {ok}, {inpage}")
-            ok = both
-        fast, slow, fault = self.label("ok"), self.label("slow"), self.label("fault")
-        self.cold_branch(ok, fast, slow)
-        self.start(slow)
-        why = self.fresh()
-        self.emit(f"{why} = call i32 @llemu_check(ptr %p, i64 {addr}, i64 {size}, i32 {need})")
-        good = self.fresh()
-        self.emit(f"{good} = icmp eq i32 {why}, 0")
-        self.emit(f"br i1 {good}, label %{fast}, label %{fault}")
-        self.start(fault)
-        self.exit_to_python(why, self.pc, addr)
-        self.start(fast)
+        clamped = self.fresh()
+        self.emit(f"{clamped} = call i64 @llvm.umin.i64(i64 {addr}, i64 {GUARD_ADDR})")
         hp = self.fresh("hp")
-        self.emit(f"{hp} = getelementptr i8, ptr %m, i64 {addr}")
+        self.emit(f"{hp} = getelementptr i8, ptr %m, i64 {clamped}")
         return hp
 
     # ---- ops ------------------------------------------------------------
     def lower(self) -> str:
         b = self.block
         self.start("entry")
-        rq = self.load_field("exit_request")
-        self.cache.clear()
-        go = self.fresh()
-        self.emit(f"{go} = icmp eq i64 {rq}, 0")
-        self.cold_branch(go, "body", "request")
-        self.start("request")
-        self.exit_to_python(R.REQUEST, b.pc)
-        self.start("body")
         for op in b.ops:
             extra = EXTRA.get(op.name)
             if extra is not None:
                 extra(self, op)
             else:
                 getattr(self, "op_" + op.name)(op)
-        head = [f"define {BLOCK_TYPE} @{self.name}({BLOCK_ARGS}) strictfp {{",
-                "entry.allocas:", "  %mx.save = alloca i32", "  %mx.py = alloca i32",
-                "  %mx.tmp = alloca i32", "  br label %entry"]
+        head = [f"define {BLOCK_TYPE} @{self.name}({BLOCK_ARGS}) {{"]
+        if self.uses_fp_env:
+            head = [head[0].replace(") {", ") strictfp {"),
+                    "entry.allocas:", "  %mx.save = alloca i32", "  %mx.py = alloca i32",
+                    "  %mx.tmp = alloca i32", "  br label %entry"]
         return "\n".join(head + self.lines + ["}"])
 
     def op_insn_start(self, op: Op) -> None:
         self.pc = op.args[0]
 
     def op_mov(self, op: Op) -> None:
-        self.define(op, f"add i64 {self.val(op.args[0])}, 0")
+        self.alias(op, self.val(op.args[0]))
 
     def _binary(self, op: Op, instr: str) -> None:
         a, b = op.args
@@ -350,8 +336,8 @@ class FunctionLowering:
         self.emit(f"{hi} = extractelement <2 x i64> {prod}, i32 1")
         return lo, hi
 
-    def op_clmul(self, op): self.define(op, f"add i64 {self._clmul128(op)[0]}, 0")
-    def op_clmulh(self, op): self.define(op, f"add i64 {self._clmul128(op)[1]}, 0")
+    def op_clmul(self, op): self.alias(op, self._clmul128(op)[0])
+    def op_clmulh(self, op): self.alias(op, self._clmul128(op)[1])
 
     def op_clmulr(self, op: Op) -> None:
         lo, hi = self._clmul128(op)
@@ -360,7 +346,7 @@ class FunctionLowering:
 
     def op_get(self, op: Op) -> None:
         field, index = op.args
-        self.define(op, f"add i64 {self.load_field(field, index)}, 0")
+        self.alias(op, self.load_field(field, index))
 
     def op_set(self, op: Op) -> None:
         v, field, index = op.args
@@ -369,7 +355,7 @@ class FunctionLowering:
     # guest memory
     def op_load(self, op: Op) -> None:
         addr, size, signed = op.args
-        hp = self.guest_ptr(self.val(addr), size, PROT_READ)
+        hp = self.guest_ptr(self.val(addr), size)
         ty = INT_TYPES[size]
         if size == 8:
             self.define(op, f"load i64, ptr {hp}, align 1")
@@ -380,7 +366,7 @@ class FunctionLowering:
 
     def op_store(self, op: Op) -> None:
         addr, value, size = op.args
-        hp = self.guest_ptr(self.val(addr), size, PROT_WRITE)
+        hp = self.guest_ptr(self.val(addr), size)
         v = self.val(value)
         ty = INT_TYPES[size]
         if size < 8:
@@ -394,7 +380,7 @@ class FunctionLowering:
 
     def op_amo(self, op: Op) -> None:
         addr, value, kind, size = op.args
-        hp = self.guest_ptr(self.val(addr), size, PROT_READ | PROT_WRITE, align_exit=True)
+        hp = self.guest_ptr(self.val(addr), size, align_exit=True)
         ty = INT_TYPES[size]
         v = self.val(value)
         if size < 8:
@@ -403,18 +389,24 @@ class FunctionLowering:
             v = t
         old = self.fresh()
         self.emit(f"{old} = atomicrmw {self.AMO[kind]} ptr {hp}, {ty} {v} seq_cst")
-        self.define(op, f"sext {ty} {old} to i64" if size < 8 else f"add i64 {old}, 0")
+        if size < 8:
+            self.define(op, f"sext {ty} {old} to i64")
+        else:
+            self.alias(op, old)
 
     def op_lr(self, op: Op) -> None:
         addr, size = op.args
         a = self.val(addr)
-        hp = self.guest_ptr(a, size, PROT_READ, align_exit=True)
+        hp = self.guest_ptr(a, size, align_exit=True)
         ty = INT_TYPES[size]
         raw = self.fresh()
         self.emit(f"{raw} = load atomic {ty}, ptr {hp} seq_cst, align {size}")
-        self.define(op, f"sext {ty} {raw} to i64" if size < 8 else f"add i64 {raw}, 0")
+        if size < 8:
+            self.define(op, f"sext {ty} {raw} to i64")
+        else:
+            self.alias(op, raw)
         self.store_field("res_addr", a)
-        self.store_field("res_val", f"%t{op.dst.id}")
+        self.store_field("res_val", self.val(op.dst))
 
     def op_sc(self, op: Op) -> None:
         """QEMU's SC: compare the reservation, then cmpxchg against the LR value."""
@@ -427,7 +419,7 @@ class FunctionLowering:
         try_l, fail_l, done_l = self.label("sc_try"), self.label("sc_fail"), self.label("sc_done")
         self.emit(f"br i1 {match}, label %{try_l}, label %{fail_l}")
         self.start(try_l)
-        hp = self.guest_ptr(a, size, PROT_WRITE, align_exit=True)
+        hp = self.guest_ptr(a, size, align_exit=True)
         expect = self.load_field("res_val")
         e, n = expect, v
         if size < 8:
@@ -454,7 +446,7 @@ class FunctionLowering:
         from jit.helpers import helper_id
         *values, name = op.args
         args = [self.val(v) for v in values] + ["0"] * (4 - len(values))
-        self.define(op, self.call_python(helper_id(name), args))
+        self.alias(op, self.call_python(helper_id(name), args))
         self.forget_state()
 
     def call_python(self, slot: int, args: list[str]) -> str:
@@ -473,11 +465,33 @@ class FunctionLowering:
         argtext = ", ".join(f"i64 {a}" for a in args)
         self.emit(f"{r} = call i64 {fn}(ptr %s, {argtext})")
         self.emit("call void @llvm.x86.sse.ldmxcsr(ptr %mx.save)")
-        return f"add i64 {r}, 0"
+        return r
 
     # exits
+    def check_exit_request(self, pc: int) -> None:
+        """Leave to Python if asked to. Every cycle of blocks has an edge to a
+        pc <= its source's, so checking those edges (and the dispatcher)
+        bounds the time before native code notices a request."""
+        if pc > self.block.pc:
+            return
+        p = self.field_ptr("exit_request")
+        rq = self.fresh()
+        self.emit(f"{rq} = load i32, ptr {p}")
+        go = self.fresh()
+        self.emit(f"{go} = icmp eq i32 {rq}, 0")
+        cont, leave = self.label("go"), self.label("request")
+        self.cold_branch(go, cont, leave)
+        self.start(leave)
+        self.exit_to_python(R.REQUEST, to_signed(pc))
+        self.start(cont)
+
     def jump_to(self, pc: int) -> None:
-        """Tail-call the block at `pc`: directly if it is in this module, else via a slot."""
+        """Tail-call the block at `pc`: directly if it is in this module, else via a slot
+        (with `-d nochain`: return to the run loop, which finds the block)."""
+        if self.nochain:
+            self.exit_to_python(R.MISS, to_signed(pc))
+            return
+        self.check_exit_request(pc)
         if pc in self.local:
             self.emit(f"musttail call {BLOCK_TYPE} @{self.local[pc]}({BLOCK_ARGS})")
             self.emit("ret void")
@@ -503,6 +517,9 @@ class FunctionLowering:
         self.jump_to(op.args[0])
 
     def op_goto_ptr(self, op: Op) -> None:
+        if self.nochain:
+            self.exit_to_python(R.MISS, self.val(op.args[0]))
+            return
         self.emit(f"store i64 {self.val(op.args[0])}, ptr {self.field_ptr('pc')}")
         self.emit(f"musttail call {BLOCK_TYPE} @llemu_dispatch({BLOCK_ARGS})")
         self.emit("ret void")
@@ -529,12 +546,11 @@ def lower_module(blocks: list[Block], generation: int, nochain: bool = False) ->
     local = {} if nochain else names
     bodies, slots, intrinsics = [], [], set()
     for b in blocks:
-        fl = FunctionLowering(b, names[b.pc], local, f"s{generation}_{b.pc:x}")
+        fl = FunctionLowering(b, names[b.pc], local, f"s{generation}_{b.pc:x}", nochain)
         bodies.append(fl.lower())
         slots += fl.slots
         intrinsics |= fl.intrinsics
     head = [f"declare {BLOCK_TYPE} @llemu_dispatch(ptr, ptr, ptr)",
-            "declare i32 @llemu_check(ptr, i64, i64, i32)",
             f"@llemu_helpers = external global [{HELPER_SLOTS} x ptr]"]
     head += [f"@{s} = global ptr null" for s in slots]
     head += sorted(intrinsics)

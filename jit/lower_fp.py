@@ -207,8 +207,7 @@ def slow_call(L: FunctionLowering, op: str, fmt: str, rm: int, args: list[str],
     if boxed_args:
         args = [int_op(L, "or", a, -(1 << 32)) for a in args]
     req = softfloat.pack_request(op, fmt, RMM if rm == DYN else rm, itype)
-    r = L.fresh()
-    L.emit(f"{r} = {L.call_python(helper_id('fp_slow'), [str(req)] + args + ['0'] * (3 - len(args)))}")
+    r = L.call_python(helper_id("fp_slow"), [str(req)] + args + ["0"] * (3 - len(args)))
     L.forget_state()
     return int_op(L, "and", r, 0xFFFFFFFF) if boxed_result else r
 
@@ -227,7 +226,7 @@ def lower_arith(L: FunctionLowering, op: Op) -> None:
         x = constrained(L, ARITH[op.name], f.ty, [(f.ty, to_host(L, va, f)), (f.ty, to_host(L, vb, f))])
         return from_host(L, x, f)
     r = rounded(L, rm, native, lambda: slow_call(L, op.name[1:], fmt, rm, [va, vb], None, single, single))
-    L.define(op, f"add i64 {r}, 0")
+    L.alias(op, r)
 
 
 def lower_sqrt(L: FunctionLowering, op: Op) -> None:
@@ -239,7 +238,7 @@ def lower_sqrt(L: FunctionLowering, op: Op) -> None:
     def native() -> str:
         return from_host(L, constrained(L, "sqrt", f.ty, [(f.ty, to_host(L, va, f))]), f)
     r = rounded(L, rm, native, lambda: slow_call(L, "sqrt", fmt, rm, [va], None, single, single))
-    L.define(op, f"add i64 {r}, 0")
+    L.alias(op, r)
 
 
 # operand sign flips that turn each fused op into fma(a', b, c')
@@ -266,7 +265,7 @@ def lower_fused(L: FunctionLowering, op: Op) -> None:
                                           (f.ty, to_host(L, sc, f))])
         return from_host(L, x, f)
     r = rounded(L, rm, native, lambda: slow_call(L, op.name, fmt, rm, [va, vb, vc], None, single, single))
-    L.define(op, f"add i64 {r}, 0")
+    L.alias(op, r)
 
 
 # ---- conversions ----------------------------------------------------------
@@ -337,7 +336,7 @@ def lower_f2i(L: FunctionLowering, op: Op) -> None:
     inexact = bool_op(L, "and", fcmp(L, "une", r, x), bool_op(L, "xor", out, "true"))
     raise_flags(L, out, NV)
     raise_flags(L, inexact, NX)
-    L.define(op, f"add i64 {res}, 0")
+    L.alias(op, res)
 
 
 def lower_i2f(L: FunctionLowering, op: Op) -> None:
@@ -359,7 +358,7 @@ def lower_i2f(L: FunctionLowering, op: Op) -> None:
         return from_host(L, x, f)
     r = rounded(L, rm, native, lambda: slow_call(L, "from_int", fmt, rm, [v], itype, False, fmt == "s"),
                 exact=exact)
-    L.define(op, f"add i64 {r}, 0")
+    L.alias(op, r)
 
 
 def lower_f2f(L: FunctionLowering, op: Op) -> None:
@@ -376,7 +375,7 @@ def lower_f2f(L: FunctionLowering, op: Op) -> None:
         return from_host(L, y, fd)
     r = rounded(L, rm, native, lambda: slow_call(L, "convert", dst, rm, [va], None, src == "s", dst == "s"),
                 exact=fd.bits > fs.bits)
-    L.define(op, f"add i64 {r}, 0")
+    L.alias(op, r)
 
 
 # ---- sign-magnitude integer logic: compares, min/max, class ---------------------
@@ -419,7 +418,7 @@ def lower_minmax(L: FunctionLowering, op: Op) -> None:
     r = select(L, nb, va, r)
     r = select(L, na, vb, r)
     r = select(L, bool_op(L, "and", na, nb), to_signed(f.canon), r)
-    L.define(op, f"add i64 {r}, 0")
+    L.alias(op, r)
 
 
 def lower_class(L: FunctionLowering, op: Op) -> None:
@@ -463,7 +462,7 @@ def lower_get_fflags(L: FunctionLowering, op: Op) -> None:
     L.emit("call void @llvm.x86.sse.ldmxcsr(ptr %mx.tmp)")
     merged = int_op(L, "or", L.load_field("fflags"), host_flags_to_fflags(L, mx))
     L.store_field("fflags", merged)
-    L.define(op, f"add i64 {merged}, 0")
+    L.alias(op, merged)
 
 
 def lower_set_fflags(L: FunctionLowering, op: Op) -> None:

@@ -82,7 +82,7 @@ GUESTS: dict[str, Guest] = {g.name: g for g in [
     Guest("csr"),
     Guest("segv_load"), Guest("segv_store_ro"), Guest("sigill"), Guest("ebreak"),
     Guest("ebreak_c"), Guest("segv_exec_nx"), Guest("segv_exec_unmapped"),
-    Guest("printf"), Guest("malloc"), Guest("strings"),
+    Guest("hello"), Guest("printf"), Guest("malloc"), Guest("strings"),
     Guest("files", counts_stable=False),
     Guest("fpfmt"), Guest("timeprog"),
     Guest("auxv", args=("alpha", "beta gamma", "", "7")),
@@ -90,7 +90,7 @@ GUESTS: dict[str, Guest] = {g.name: g for g in [
     Guest("wc", stdin=WC_INPUT),
     Guest("signals"),
     Guest("threads", counts_stable=False),
-    Guest("printf_dyn", dynamic=True), Guest("strings_dyn", dynamic=True),
+    Guest("hello_dyn", dynamic=True), Guest("printf_dyn", dynamic=True), Guest("strings_dyn", dynamic=True),
     Guest("fpfmt_dyn", dynamic=True), Guest("files_dyn", dynamic=True, counts_stable=False),
 ]}
 

@@ -5,6 +5,7 @@ import errno
 import io
 import os
 import resource
+import select
 import signal
 import stat
 import struct
@@ -479,6 +480,7 @@ def test_terminal_ioctls_on_a_pty(g):
         assert g.call("ioctl", slave, 0x5402, tio) == 0              # TCSETS
         assert g.call("ioctl", slave, 0x5413, BAD) == -errno.EFAULT
         os.write(master, b"abc\n")
+        select.select([slave], [], [], 5)          # the line discipline works asynchronously
         n = g.alloc(4)
         assert g.call("ioctl", slave, 0x541B, n) == 0                # FIONREAD
         assert g.u(n, 4) == 4
@@ -773,9 +775,30 @@ def test_guest_exit_terminate_dies_by_the_signal(tmp_path):
     """abort() in the guest: the emulator itself must end by SIGABRT (status -6), without a core."""
     code = ("import sys; sys.path.insert(0, %r)\n"
             "from emu.linux.process import GuestExit\n"
-            "GuestExit(134, signal=6).terminate()\n") % os.getcwd()
+            "GuestExit(134, signal=6).terminate()\n") % os.path.dirname(os.path.dirname(
+                os.path.abspath(__file__)))
     r = subprocess.run([sys.executable, "-c", code], cwd=tmp_path)
     assert r.returncode == -signal.SIGABRT
     assert not any(p.name.startswith("core") for p in tmp_path.iterdir())
     r = subprocess.run([sys.executable, "-c", code.replace("134, signal=6", "3")], cwd=tmp_path)
     assert r.returncode == 3
+
+
+def test_strace_shows_the_return_then_the_signal_taken(g, logged):
+    pid, uid = os.getpid(), os.getuid()
+    with pytest.raises(GuestExit) as e:
+        g.call("tgkill", pid, pid, signal.SIGABRT)
+    assert e.value.signal == signal.SIGABRT
+    r, w = os.pipe()
+    os.close(r)
+    buf = g.put(b"x")
+    try:
+        with pytest.raises(GuestExit):
+            g.call("write", w, buf, 1)
+    finally:
+        os.close(w)
+    assert logged.getvalue() == (
+        f"{pid} tgkill({pid},{pid},SIGIOT) = 0\n"
+        f"--- SIGIOT {{si_signo=SIGIOT, si_code=SI_TKILL, si_pid={pid}, si_uid={uid}}} ---\n"
+        f"{pid} write({w},{buf & 0xFFFFFFFF:#x},1) = -1 errno=32 (Broken pipe)\n"
+        f"--- SIGPIPE {{si_signo=SIGPIPE, si_code=SI_USER, si_pid={pid}, si_uid={uid}}} ---\n")

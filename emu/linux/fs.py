@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 AT_FDCWD = -100
 AT_EMPTY_PATH = 0x1000
-O_CREAT, O_TMPFILE_DIR = 0o100, 0o20000000
+O_CREAT, O_TMPFILE_BIT = 0o100, 0o20000000     # O_TMPFILE also takes a mode
 O_LARGEFILE = 0o100000
 SSIZE_MAX = (1 << 63) - 1
 
@@ -39,7 +39,7 @@ def openat(p: Process, dirfd: int, pathname: int, flags: int, mode: int) -> int:
     fake = p.proc_self(name, i32(flags))
     if fake is not None:
         return fake
-    mode = u32(mode) if u32(flags) & (O_CREAT | O_TMPFILE_DIR) else 0
+    mode = u32(mode) if u32(flags) & (O_CREAT | O_TMPFILE_BIT) else 0
     return host.call("openat", _dirfd(dirfd), p.resolve_path(name), u32(flags), mode)
 
 

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 
 from emu import memory as M
 from emu.linux.guest import i32, u32
-from emu.memory import MemoryError_
 
 if TYPE_CHECKING:
     from emu.linux.process import Process
@@ -53,6 +52,8 @@ def mmap(p: Process, addr: int, length: int, prot: int, flags: int, fd: int, off
     if flags & MAP_TYPE == MAP_SHARED_VALIDATE:
         flags = (flags & ~MAP_TYPE) | M.MAP_SHARED
     if flags & M.MAP_ANONYMOUS:
+        if flags & M.MAP_SHARED and flags & M.MAP_GROWSDOWN:
+            raise _einval("shared growsdown")
         return p.mem.map(addr, length, prot, flags, -1, 0)
     fd = i32(fd)
     name = ""

@@ -13,7 +13,7 @@ from typing import Callable, NoReturn
 
 from emu.linux import signals, strace
 from emu.linux.signals import SignalState
-from emu.linux.syscalls import RISCV_FLUSH_ICACHE, TABLE, Syscall
+from emu.linux.syscalls import TABLE, Syscall
 from emu.loader import Image, resolve_under
 from emu.log import log
 from emu.memory import GuestFault, GuestMemory
@@ -57,6 +57,9 @@ class Process:
         self.clear_child_tid = 0
         self.comm = os.fsencode(os.path.basename(image.exe_path))[:15]
         self.uname_release: str | None = None   # QEMU's -r
+        # Signals the guest raised on itself whose default action applies once
+        # the current syscall has returned (as the kernel acts on return to user).
+        self.taken: list[tuple[int, int]] = []  # (signal, si_code)
         # Plugin hooks: on_syscall(num, args) before the call, on_syscall_ret(num, ret) after.
         self.on_syscall: list[Callable[[int, list[int]], None]] = []
         self.on_syscall_ret: list[Callable[[int, int], None]] = []
@@ -69,8 +72,9 @@ class Process:
     def syscall(self, cpu: CpuState) -> None:
         """Run the syscall in cpu.x[17] with args cpu.x[10..15]; write the result (or -errno) to cpu.x[10].
 
-        The caller has already advanced cpu.pc past the ecall (as QEMU's
-        cpu_loop does), so a handler may redirect it. Raises GuestExit.
+        cpu.pc is left alone: QEMU's cpu_loop advances it past the ecall
+        *before* the call, which handlers that redirect pc (rt_sigreturn,
+        signal delivery) will need. Raises GuestExit when the guest ends.
         """
         num = cpu.x[17]
         args = [cpu.x[i] for i in range(10, 16)]
@@ -94,6 +98,19 @@ class Process:
         cpu.x[10] = ret & MASK64
         for cb in self.on_syscall_ret:
             cb(num, ret)
+        if self.taken:
+            self.take_signals(tracing)
+
+    def take_signals(self, tracing: bool = False) -> None:
+        """Apply the default actions recorded during the syscall: stop, or die (GuestExit)."""
+        taken, self.taken = self.taken, []
+        for sig, code in taken:
+            if tracing:
+                log.write(strace.format_signal(sig, code, self.pid, os.getuid()))
+            if self.signals.action(sig) == "stop":
+                signals.stop_self(sig)
+            else:
+                raise GuestExit(128 + sig, signal=sig)
 
     def run(self, sc: Syscall, args: list[int]) -> int:
         """Call a handler, turning guest faults and host errors into -errno."""
@@ -114,37 +131,37 @@ class Process:
     def exit(self, status: int) -> NoReturn:
         raise GuestExit(status)
 
-    def raise_signal(self, sig: int) -> None:
+    def raise_signal(self, sig: int, code: int = signals.SI_USER) -> None:
         """The guest sent `sig` to itself: act as Linux would with its disposition.
 
-        Default fatal actions raise GuestExit(signal=sig); stop signals stop
-        the emulator; blocked or handled signals stay pending (delivery to a
-        guest handler is the run loop's job: see signals.pending and mask).
+        Default stop and fatal actions are queued in `taken` and applied when
+        the syscall returns (GuestExit(signal=sig) for fatal ones); blocked or
+        handled signals stay pending (delivery to a guest handler is the run
+        loop's job: see signals.pending and mask); ignored ones vanish.
         """
         st = self.signals
         if st.mask & signals.bit(sig):
             st.pending |= signals.bit(sig)
+            st.codes[sig] = code
             return
         action = st.action(sig)
         if action == "handler":
             st.pending |= signals.bit(sig)
-        elif action == "stop":
-            signals.stop_self(sig)
-        elif action in ("term", "core"):
-            raise GuestExit(128 + sig, signal=sig)
+            st.codes[sig] = code
+        elif action != "ignore":
+            self.taken.append((sig, code))
 
     def deliver_pending(self) -> None:
-        """After an unmask: pending signals whose action is now fatal, ignored or stop."""
+        """After an unmask or a disposition change: pending signals that now act by default."""
         st = self.signals
         for sig in st.deliverable():
             action = st.action(sig)
             if action == "handler":
                 continue
             st.pending &= ~signals.bit(sig)
-            if action == "stop":
-                signals.stop_self(sig)
-            elif action in ("term", "core"):
-                raise GuestExit(128 + sig, signal=sig)
+            code = st.codes.pop(sig, signals.SI_USER)
+            if action != "ignore":
+                self.taken.append((sig, code))
 
     def pipe_checked(self, fn: Callable[..., int], *args) -> int:
         """A write-like host call: EPIPE also raises SIGPIPE on the guest, as the kernel does."""
@@ -152,7 +169,7 @@ class Process:
             return fn(*args)
         except OSError as e:
             if e.errno == errno.EPIPE:
-                self.raise_signal(signals.SIGPIPE)
+                self.raise_signal(signals.SIGPIPE, signals.SI_USER)
             raise
 
     def is_proc_self(self, name: bytes, entry: bytes) -> bool:
@@ -183,7 +200,14 @@ class Process:
         for v in self.mem.vmas:
             perms = "".join(c if v.prot & bit else "-" for c, bit in (("r", 1), ("w", 2), ("x", 4)))
             perms += "s" if v.flags & 0x01 else "p"
-            head = f"{v.start:08x}-{v.end:08x} {perms} {v.offset:08x} 00:00 0"
+            dev, ino = "00:00", 0
+            if v.name and not v.name.startswith("["):
+                try:
+                    st = os.stat(v.name)
+                    dev, ino = f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}", st.st_ino
+                except OSError:
+                    pass
+            head = f"{v.start:08x}-{v.end:08x} {perms} {v.offset:08x} {dev} {ino}"
             lines.append(f"{head:<72} {v.name}".rstrip() if v.name else head)
         return ("\n".join(lines) + "\n").encode()
 

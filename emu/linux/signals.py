@@ -20,6 +20,7 @@ SIG_DFL, SIG_IGN = 0, 1
 SIG_BLOCK, SIG_UNBLOCK, SIG_SETMASK = 0, 1, 2
 SS_ONSTACK, SS_DISABLE, SS_AUTODISARM = 1, 2, 1 << 31
 MINSIGSTKSZ = 2048            # riscv64 kernel value
+SI_USER, SI_TKILL = 0, -6     # si_code of kill() and tkill()/tgkill()
 
 NAMES: dict[int, str] = {
     1: "SIGHUP", 2: "SIGINT", 3: "SIGQUIT", 4: "SIGILL", 5: "SIGTRAP", 6: "SIGABRT",
@@ -63,6 +64,7 @@ class SignalState:
     actions: list[SigAction] = field(default_factory=lambda: [SigAction() for _ in range(NSIG + 1)])
     mask: int = 0
     pending: int = 0                 # raised while blocked or caught by a guest handler
+    codes: dict[int, int] = field(default_factory=dict)   # si_code of each pending signal
     altstack: tuple[int, int, int] = (0, SS_DISABLE, 0)   # ss_sp, ss_flags, ss_size
 
     def action(self, sig: int) -> str:

@@ -229,7 +229,7 @@ KINDS: dict[str, Callable[[Process, int], str]] = {
     "clk": lambda p, v: _enum(CLOCKS, i32(v)),
     "how": lambda p, v: _enum(SIGHOW, i32(v)),
     "madv": lambda p, v: _enum(MADVICE, i32(v), _hex),
-    "sig": lambda p, v: signals.name(i32(v)) if 1 <= i32(v) <= 31 else str(i32(v)),
+    "sig": lambda p, v: signal_name(i32(v)),
     "ts": timespec,
     "futexop": lambda p, v: _futex_op(i32(v)),
 }
@@ -296,7 +296,22 @@ def _ioctl(p: Process, req: int, arg: int) -> str:
     return f"{name},{ioctl_struct(p, req, arg)}"
 
 
+def signal_name(sig: int) -> str:
+    """QEMU 7.2's names: SIGIOT for 6 (its table lists the alias last), numbers past 31."""
+    return "SIGIOT" if sig == 6 else signals.NAMES.get(sig, str(sig))
+
+
+SI_CODES = {0: "SI_USER", -6: "SI_TKILL", 0x80: "SI_KERNEL"}
+
+
 # ---- lines ---------------------------------------------------------------------
+
+def format_signal(sig: int, code: int, pid: int, uid: int) -> str:
+    """QEMU's line for a signal taken: "--- SIGPIPE {si_signo=..., ...} ---"."""
+    name = signal_name(sig)
+    return (f"--- {name} {{si_signo={name}, si_code={SI_CODES.get(code, code)}, "
+            f"si_pid={pid}, si_uid={uid}}} ---\n")
+
 
 def format_call(p: Process, num: int, sc: Syscall | None, args: list[int]) -> str:
     """The first half of a trace line: "PID name(args)" (or QEMU's unknown-syscall line)."""

@@ -8,7 +8,7 @@ import threading
 from typing import TYPE_CHECKING
 
 from emu.linux import host, signals, structs
-from emu.linux.guest import cstr, i32, i64, rd, u32, wr
+from emu.linux.guest import i32, rd, u32, wr
 from emu.linux.signals import SigAction
 from emu.log import log
 
@@ -276,13 +276,17 @@ def robust_list(p: Process, *_args: int) -> int:
 def futex(p: Process, uaddr: int, op: int, val: int, utime: int, uaddr2: int, val3: int) -> int:
     """Host futex on the host view of guest memory, as QEMU does."""
     cmd = i32(op) & 0x7F
+    if cmd == 2 or cmd > 13:            # FUTEX_FD is gone; unknown commands never reach the host
+        raise OSError(errno.ENOSYS, "futex op")
     ua = rd(p.mem, uaddr, 4)
     if cmd in (6, 7, 8, 13):            # the PI operations write the futex word
         wr(p.mem, uaddr, 4)
-    timeout: object = utime             # val2 for the requeue and wake-op commands
+    timeout: object = 0
     if cmd in (0, 6, 9, 11, 13):        # WAIT, LOCK_PI, WAIT_BITSET, WAIT_REQUEUE_PI, LOCK_PI2
         timeout = None if utime == 0 else ctypes.create_string_buffer(p.mem.read(utime, 16), 16)
-    ua2 = uaddr2
+    elif cmd in (3, 4, 5, 12):          # the requeue and wake-op commands: val2, a number
+        timeout = u32(utime)
+    ua2 = 0                             # guest numbers reach the host only as checked pointers
     if cmd in (3, 4, 5, 11, 12):        # REQUEUE, CMP_REQUEUE, WAKE_OP, *_REQUEUE_PI
         ua2 = wr(p.mem, uaddr2, 4)
     return host.call("futex", ua, i32(op), u32(val), timeout, ua2, u32(val3))
@@ -370,6 +374,7 @@ def rt_sigaction(p: Process, sig: int, act: int, oact: int, sigsetsize: int) -> 
         p.signals.actions[sig] = new
         if p.signals.action(sig) == "ignore":
             p.signals.pending &= ~signals.bit(sig)
+            p.signals.codes.pop(sig, None)
     return 0
 
 
@@ -458,7 +463,7 @@ def tkill(p: Process, tid: int, sig: int) -> int:
         raise OSError(errno.EINVAL, "tkill")
     if tid == gettid(p):
         if sig:
-            p.raise_signal(sig)
+            p.raise_signal(sig, signals.SI_TKILL)
         return 0
     return host.call("tkill", tid, sig)
 
@@ -469,6 +474,6 @@ def tgkill(p: Process, tgid: int, tid: int, sig: int) -> int:
         raise OSError(errno.EINVAL, "tgkill")
     if tid == gettid(p) and tgid == p.pid:
         if sig:
-            p.raise_signal(sig)
+            p.raise_signal(sig, signals.SI_TKILL)
         return 0
     return host.call("tgkill", tgid, tid, sig)
