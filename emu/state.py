@@ -34,8 +34,7 @@ class ExitReason(enum.IntEnum):
     """Why native code returned to Python; each is handled in one place (vcpu.py)."""
     MISS = 0          # state.pc has no translation yet
     SYSCALL = 1       # ecall at state.pc
-    SEGV_MAPERR = 2   # access to unmapped memory at exit_arg, insn at state.pc
-    SEGV_ACCERR = 3   # access that the page protection forbids
+    SEGV = 2          # guest access at exit_arg refused by the host MMU, insn at state.pc
     ILLEGAL = 4       # illegal instruction at state.pc
     EBREAK = 5        # ebreak at state.pc
     FENCE_I = 6       # fence.i at state.pc: flush translations, continue at pc + size

@@ -34,7 +34,7 @@ HELPER_SLOTS = 256           # Python helpers callable from compiled code
 MXCSR_DEFAULT = 0x1F80       # all FP exceptions masked, round to nearest
 SIGACTION_SIZE = 152         # glibc x86_64 struct sigaction
 SA_SIGINFO = 4
-SEGV_ACCERR = 2              # si_code of a protection fault
+SA_RESTART = 0x10000000
 
 # x86 MXCSR flag bits -> RISC-V fflags bits.
 MXCSR_TO_FFLAGS = ((0x01, 0x10), (0x04, 0x08), (0x08, 0x04), (0x10, 0x02), (0x20, 0x01))
@@ -67,6 +67,8 @@ def runtime_module() -> str:
 @llemu_cur_state = global ptr null
 @llemu_old_segv = global [{SIGACTION_SIZE} x i8] zeroinitializer, align 16
 @llemu_old_bus = global [{SIGACTION_SIZE} x i8] zeroinitializer, align 16
+@llemu_sig_pending = global i64 0
+@llemu_sig_codes = global [65 x i32] zeroinitializer
 
 define {BLOCK_TYPE} @llemu_dispatch({BLOCK_ARGS}) {{
 entry:
@@ -151,12 +153,8 @@ check:
   %inside = icmp ult i64 %off, {GUEST_SIZE}
   br i1 %inside, label %ours, label %foreign
 ours:
-  %cp = getelementptr i8, ptr %info, i64 8
-  %code = load i32, ptr %cp
-  %acc = icmp eq i32 %code, {SEGV_ACCERR}
-  %segv = select i1 %acc, i32 {int(R.SEGV_ACCERR)}, i32 {int(R.SEGV_MAPERR)}
   %isbus = icmp eq i32 %sig, {int(signal.SIGBUS)}
-  %why = select i1 %isbus, i32 {int(R.BUS)}, i32 %segv
+  %why = select i1 %isbus, i32 {int(R.BUS)}, i32 {int(R.SEGV)}
   %rp = getelementptr i8, ptr %st, i64 {o("exit_reason")}
   store i32 %why, ptr %rp
   %argp = getelementptr i8, ptr %st, i64 {o("exit_arg")}
@@ -175,6 +173,35 @@ foreign:
   %prev = select i1 %issegv, ptr @llemu_old_segv, ptr @llemu_old_bus
   %ignored = call i32 @sigaction(i32 %sig, ptr %prev, ptr null)
   ret void
+}}
+
+; Handler of host signals the guest wants: note the signal (and its si_code)
+; and ask the running vCPU, if any, to come back to Python soon.
+define void @llemu_async_handler(i32 %sig, ptr %info, ptr %uc) {{
+entry:
+  %cp = getelementptr i8, ptr %info, i64 8
+  %code = load i32, ptr %cp
+  %slot = getelementptr [65 x i32], ptr @llemu_sig_codes, i64 0, i32 %sig
+  store i32 %code, ptr %slot
+  %sig1 = sub i32 %sig, 1
+  %sh = zext i32 %sig1 to i64
+  %bit = shl i64 1, %sh
+  %old = atomicrmw or ptr @llemu_sig_pending, i64 %bit seq_cst
+  %st = load ptr, ptr @llemu_cur_state
+  %active = icmp ne ptr %st, null
+  br i1 %active, label %poke, label %done
+poke:
+  %rq = getelementptr i8, ptr %st, i64 {o("exit_request")}
+  store volatile i32 1, ptr %rq
+  br label %done
+done:
+  ret void
+}}
+
+; The host signals noted since the last call (bit n-1 for signal n).
+define i64 @llemu_take_signals() {{
+  %v = atomicrmw xchg ptr @llemu_sig_pending, i64 0 seq_cst
+  ret i64 %v
 }}
 
 declare i32 @__sigsetjmp(ptr, i32) returns_twice
@@ -202,6 +229,36 @@ def install_fault_handler(engine, guest_base: int) -> None:
         old = engine.global_(old_name)
         if libc.sigaction(int(sig), ctypes.byref(new), ctypes.c_void_p(old)) != 0:
             raise OSError(ctypes.get_errno(), "sigaction")
+
+
+class HostSignals:
+    """Host signals the guest has handlers for, caught natively (see
+    llemu_async_handler) so that a vCPU running compiled code notices them."""
+
+    def __init__(self, engine):
+        self.handler = engine.function("llemu_async_handler")
+        self._take = ctypes.CFUNCTYPE(ctypes.c_uint64)(engine.function("llemu_take_signals"))
+        self.codes = (ctypes.c_int32 * 65).from_address(engine.global_("llemu_sig_codes"))
+        self.pending = ctypes.c_uint64.from_address(engine.global_("llemu_sig_pending"))
+        self._libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+
+    def take(self) -> list[tuple[int, int]]:
+        """(signal, si_code) of each host signal noted since the last call."""
+        bits = self._take()
+        return [(n, self.codes[n]) for n in range(1, 65) if bits >> (n - 1) & 1]
+
+    def catch(self, sig: int, restart: bool) -> None:
+        """Route host signal `sig` to the native handler."""
+        new = (ctypes.c_uint8 * SIGACTION_SIZE)()
+        ctypes.c_uint64.from_buffer(new, 0).value = self.handler
+        ctypes.c_int32.from_buffer(new, 136).value = SA_SIGINFO | (SA_RESTART if restart else 0)
+        self._libc.sigaction(sig, ctypes.byref(new), None)
+
+    def release(self, sig: int, ignore: bool) -> None:
+        """Give host signal `sig` back its default action (or ignore it)."""
+        new = (ctypes.c_uint8 * SIGACTION_SIZE)()
+        ctypes.c_uint64.from_buffer(new, 0).value = 1 if ignore else 0
+        self._libc.sigaction(sig, ctypes.byref(new), None)
 
 
 class TcEntry(ctypes.Structure):

@@ -18,7 +18,7 @@ _syscall.restype = ctypes.c_long
 # x86_64 syscall numbers (arch/x86/entry/syscalls/syscall_64.tbl).
 NR = dict(
     read=0, write=1, close=3, fstat=5, lseek=8, ioctl=16, pread64=17, pwrite64=18, readv=19,
-    writev=20, madvise=28, dup=32, nanosleep=35, sendfile=40, wait4=61, kill=62, fcntl=72,
+    writev=20, madvise=28, dup=32, nanosleep=35, getitimer=36, setitimer=38, sendfile=40, wait4=61, kill=62, fcntl=72,
     flock=73, truncate=76, ftruncate=77, getcwd=79, fchmod=91, fchown=93, gettimeofday=96,
     getrusage=98, sysinfo=99, times=100, setuid=105, setgid=106, setpgid=109, setsid=112,
     setreuid=113, setregid=114, getgroups=115, setgroups=116, setresuid=117, getresuid=118,
@@ -65,3 +65,12 @@ def call(name: str, *args) -> int:
 def buffer(size: int) -> ctypes.Array:
     """A zeroed host buffer for a kernel to fill in."""
     return ctypes.create_string_buffer(size)
+
+
+def sigsuspend(blocked: set) -> None:
+    """Wait for a signal with exactly the signals in `blocked` blocked (libc sigsuspend)."""
+    mask = ctypes.create_string_buffer(128)
+    _libc.sigemptyset(mask)
+    for sig in blocked:
+        _libc.sigaddset(mask, int(sig))
+    _libc.sigsuspend(mask)

@@ -63,6 +63,10 @@ class Process:
         # Plugin hooks: on_syscall(num, args) before the call, on_syscall_ret(num, ret) after.
         self.on_syscall: list[Callable[[int, list[int]], None]] = []
         self.on_syscall_ret: list[Callable[[int, int], None]] = []
+        # Set by the vCPU: the registers of the thread in a syscall (rt_sigreturn
+        # needs them) and the native catcher of host signals.
+        self.cpu: CpuState | None = None
+        self.host_signals = None
 
     @property
     def tid(self) -> int:
@@ -150,6 +154,48 @@ class Process:
             st.codes[sig] = code
         elif action != "ignore":
             self.taken.append((sig, code))
+
+    def note_host_signals(self) -> None:
+        """Host signals caught natively since the last look become pending guest signals."""
+        if self.host_signals is not None:
+            for sig, code in self.host_signals.take():
+                self.raise_signal(sig, code)
+            if self.taken:
+                self.take_signals(log.on("strace"))
+
+    def next_handled_signal(self) -> tuple[int, int] | None:
+        """The next pending, unblocked signal that runs a guest handler: (signal, si_code).
+
+        Pending signals whose action is now the default one are acted on here."""
+        self.note_host_signals()
+        self.deliver_pending()
+        if self.taken:
+            self.take_signals(log.on("strace"))
+        st = self.signals
+        for sig in st.deliverable():
+            st.pending &= ~signals.bit(sig)
+            return sig, st.codes.pop(sig, signals.SI_USER)
+        return None
+
+    def fault_signal(self, sig: int) -> bool:
+        """A synchronous fault: True if a guest handler takes it, else the guest dies
+        (a blocked or ignored fault kills, as the kernel's force_sig does)."""
+        st = self.signals
+        if st.action(sig) == "handler" and not st.mask & signals.bit(sig):
+            return True
+        raise GuestExit(128 + sig, signal=sig)
+
+    def set_host_disposition(self, sig: int) -> None:
+        """Make the host deliver `sig` the way the guest asked (see rt_sigaction)."""
+        if self.host_signals is None or sig in (signals.SIGKILL, signals.SIGSTOP,
+                                                signals.SIGSEGV, signals.SIGBUS):
+            return
+        action = self.signals.action(sig)
+        if action == "handler":
+            restart = bool(self.signals.actions[sig].flags & signals.SA_RESTART)
+            self.host_signals.catch(sig, restart)
+        else:
+            self.host_signals.release(sig, ignore=self.signals.actions[sig].handler == signals.SIG_IGN)
 
     def deliver_pending(self) -> None:
         """After an unmask or a disposition change: pending signals that now act by default."""

@@ -21,6 +21,7 @@ SIG_BLOCK, SIG_UNBLOCK, SIG_SETMASK = 0, 1, 2
 SS_ONSTACK, SS_DISABLE, SS_AUTODISARM = 1, 2, 1 << 31
 MINSIGSTKSZ = 2048            # riscv64 kernel value
 SI_USER, SI_TKILL = 0, -6     # si_code of kill() and tkill()/tgkill()
+SA_ONSTACK, SA_RESTART, SA_NODEFER, SA_RESETHAND = 0x08000000, 0x10000000, 0x40000000, 0x80000000
 
 NAMES: dict[int, str] = {
     1: "SIGHUP", 2: "SIGINT", 3: "SIGQUIT", 4: "SIGILL", 5: "SIGTRAP", 6: "SIGABRT",
@@ -66,6 +67,7 @@ class SignalState:
     pending: int = 0                 # raised while blocked or caught by a guest handler
     codes: dict[int, int] = field(default_factory=dict)   # si_code of each pending signal
     altstack: tuple[int, int, int] = (0, SS_DISABLE, 0)   # ss_sp, ss_flags, ss_size
+    saved_mask: int | None = None    # rt_sigsuspend: the mask the handler's frame restores
 
     def action(self, sig: int) -> str:
         """What raising `sig` would do now: handler, ignore, term, core or stop."""

@@ -7,7 +7,7 @@ import os
 import threading
 from typing import TYPE_CHECKING
 
-from emu.linux import host, signals, structs
+from emu.linux import host, sigframe, signals, structs
 from emu.linux.guest import i32, rd, u32, wr
 from emu.linux.signals import SigAction
 from emu.log import log
@@ -375,6 +375,55 @@ def rt_sigaction(p: Process, sig: int, act: int, oact: int, sigsetsize: int) -> 
         if p.signals.action(sig) == "ignore":
             p.signals.pending &= ~signals.bit(sig)
             p.signals.codes.pop(sig, None)
+        p.set_host_disposition(sig)
+    return 0
+
+
+def rt_sigreturn(p: Process) -> int:
+    """Restore the context a handler's frame saved; a0 keeps its restored value."""
+    sigframe.pop_frame(p.mem, p.cpu, p.signals)
+    return p.cpu.x[10]
+
+
+def rt_sigsuspend(p: Process, mask: int, sigsetsize: int) -> int:
+    """Wait with a temporary mask until a signal is to be handled; the handler's
+    frame restores the old mask."""
+    if sigsetsize != structs.SIGSET_SIZE:
+        raise OSError(errno.EINVAL, "sigsetsize")
+    new = p.mem.read_u(mask, 8)
+    old = p.signals.set_mask(signals.SIG_SETMASK, new)
+    import signal as pysig
+    everything = pysig.valid_signals() - {pysig.SIGKILL, pysig.SIGSTOP}
+    while True:
+        host_mask = pysig.pthread_sigmask(pysig.SIG_BLOCK, everything)
+        p.note_host_signals()
+        if p.signals.deliverable():
+            pysig.pthread_sigmask(pysig.SIG_SETMASK, host_mask)
+            break
+        host.sigsuspend(host_mask)          # atomically unblock and wait
+        pysig.pthread_sigmask(pysig.SIG_SETMASK, host_mask)
+    p.signals.saved_mask = old
+    return -errno.EINTR
+
+
+ITIMERVAL_SIZE = 2 * structs.TIMEVAL.size
+
+
+def setitimer(p: Process, which: int, new: int, old: int) -> int:
+    """Interval timers run on the host; their signals reach the guest as host signals."""
+    value = host.buffer(ITIMERVAL_SIZE)
+    value.raw = p.mem.read(new, ITIMERVAL_SIZE)
+    out = host.buffer(ITIMERVAL_SIZE)
+    host.call("setitimer", i32(which), value, out)
+    if old:
+        p.mem.write(old, out.raw)
+    return 0
+
+
+def getitimer(p: Process, which: int, cur: int) -> int:
+    out = host.buffer(ITIMERVAL_SIZE)
+    host.call("getitimer", i32(which), out)
+    p.mem.write(cur, out.raw)
     return 0
 
 
