@@ -23,7 +23,7 @@ sysroot:
 	tools/fetch-sysroot $(SYSROOT)
 
 lint:
-	$(PYTHON) -m pyflakes emu jit plugin_api contrib_plugins tests bench 2>/dev/null || $(PYTHON) -m compileall -q emu jit
+	$(PYTHON) -m ruff check --select F,E9 emu jit tests
 
 clean:
 	rm -rf build .pytest_cache

@@ -1,7 +1,10 @@
-"""Start a guest program: memory, loader, process, vCPU; turn its end into ours."""
+"""Start a guest program: memory, loader, process, machine; turn its end into ours."""
 from __future__ import annotations
 
+import os
 import sys
+import time
+import traceback
 
 from emu.cli import PROG, Options
 from emu.log import log
@@ -9,11 +12,11 @@ from emu.log import log
 
 def run_program(opts: Options, envp: list[str]) -> int:
     """Load and run opts.program; return its exit status (or die by its signal)."""
-    from emu.linux.process import GuestExit, Process
+    from emu.linux.process import GuestExit, Process, ThreadExit
     from emu.loader import LoadError, load_program
+    from emu.machine import Machine
     from emu.memory import GuestMemory
     from emu.riscv import translate
-    from emu.vcpu import VCpu
 
     if opts.one_insn_per_tb:
         translate.MAX_BLOCK_INSNS = 1
@@ -25,7 +28,9 @@ def run_program(opts: Options, envp: list[str]) -> int:
         print(e.report(PROG), file=sys.stderr)
         return e.status
     process = Process(mem, image, sysroot=opts.sysroot)
-    cpu = VCpu(mem, process)
+    process.options = opts
+    machine = Machine(mem, process)
+    cpu = machine.new_cpu()
     cpu.state.pc = image.entry
     cpu.state.x[2] = image.sp
     if log.on("page"):
@@ -33,17 +38,25 @@ def run_program(opts: Options, envp: list[str]) -> int:
     try:
         cpu.run()
     except GuestExit as e:
-        _report(cpu)
-        e.terminate()
+        machine.finish(e)
+    except ThreadExit as e:
+        # The main thread ended alone: the process lives while other threads do.
+        cpu.thread_done()
+        while machine.live_threads():
+            time.sleep(0.01)
+        machine.finish(GuestExit(e.status))
     except KeyboardInterrupt:
         return 130
+    except Exception as e:      # noqa: BLE001 - an emulator bug: one line, not a traceback
+        internal_error(e)
+        return 1
     raise AssertionError("the run loop only ends by GuestExit")
 
 
-def _report(cpu) -> None:
-    if log.on("stats"):
-        s = cpu.cache.stats
-        log.write(f"stats: {s.translations} blocks in {s.modules} modules, "
-                  f"translate {s.translate_seconds * 1e3:.1f} ms "
-                  f"(LLVM {cpu.cache.engine.compile_seconds * 1e3:.1f} ms), "
-                  f"{s.misses} misses, {s.flushes} flushes, {cpu.python_entries} Python entries\n")
+def internal_error(e: BaseException) -> None:
+    """Report an emulator bug in one line (the traceback with LLEMU_DEBUG=1)."""
+    if os.environ.get("LLEMU_DEBUG"):
+        traceback.print_exception(e)
+    where = traceback.extract_tb(e.__traceback__)[-1] if e.__traceback__ else None
+    at = f" at {os.path.basename(where.filename)}:{where.lineno}" if where else ""
+    print(f"{PROG}: internal error: {type(e).__name__}: {e}{at}", file=sys.stderr)

@@ -8,23 +8,20 @@ from __future__ import annotations
 import ctypes
 import os
 import signal
-import time
 
 from emu import state as st
-from emu.linux import sigframe, signals
-from emu.linux.process import GuestExit, Process
+from emu.linux import sigframe
+from emu.linux.process import GuestExit, ThreadExit
 from emu.log import log
-from emu.memory import PAGE_MAPPED, PAGE_SHIFT, PAGE_SIZE, PROT_EXEC, PROT_READ, GuestFault, GuestMemory
-from emu.riscv.translate import translate_block
-from jit.cache import CodeCache
-from jit.dispatch import MXCSR_DEFAULT, RUN_FUNC, HostSignals, install_fault_handler
-from jit.helpers import HelperTable
+from emu.memory import PAGE_MAPPED, PAGE_SHIFT, GuestFault
+from jit.dispatch import MXCSR_DEFAULT, RUN_FUNC
 
 R = st.ExitReason
 # si_code values of synchronous signals.
 SEGV_MAPERR, SEGV_ACCERR, BUS_ADRALN, ILL_ILLOPC, TRAP_BRKPT = 1, 2, 1, 1, 1
 # x86 MXCSR rounding-control bits for RISC-V frm 0..3 (RNE, RTZ, RDN, RUP).
 MXCSR_ROUNDING = (0x0000, 0x6000, 0x2000, 0x4000)
+FUTEX_WAKE = 1
 
 
 def mxcsr_for(frm: int) -> int:
@@ -33,56 +30,32 @@ def mxcsr_for(frm: int) -> int:
 
 
 class VCpu:
-    """One guest hart: its state, the code cache it runs from, the process it serves."""
+    """One guest hart (a guest thread): its registers and its run loop."""
 
-    def __init__(self, mem: GuestMemory, process: Process, cpu_index: int = 0):
-        self.mem = mem
-        self.process = process
+    def __init__(self, machine, cpu_index: int):
+        self.machine = machine
+        self.mem = machine.mem
+        self.process = machine.process
+        self.cache = machine.cache
         self.state = st.CpuState()
         self.state.cpu_index = cpu_index
         self.state.res_addr = (1 << 64) - 1
         self.state.mxcsr = mxcsr_for(0)
-        self.cache = CodeCache(lambda pc: translate_block(mem, pc), self._executable)
-        mem.on_code_change.append(self.cache.invalidate)
-        self._native_run = RUN_FUNC(self.cache.run_address)
-        install_fault_handler(self.cache.engine, mem.base)
         self.pending_error: BaseException | None = None
-        self.helpers = HelperTable(self.cache.helpers_address, self._helper_failed)
-        self._bind_helpers()
         self.python_entries = 0
-        self.host_signals = HostSignals(self.cache.engine)
-        process.host_signals = self.host_signals
-        process.cpu = self.state
-        self.sigreturn = self._map_sigreturn_page()
+        self.clear_child_tid = 0            # set_tid_address / CLONE_CHILD_CLEARTID
 
-    def _executable(self, pc: int) -> bool:
-        page = pc >> PAGE_SHIFT
-        return page < len(self.mem.perms) and bool(self.mem.perms[page] & PROT_EXEC)
+    def copy_registers_from(self, other: VCpu) -> None:
+        """A new thread starts with its parent's registers (clone)."""
+        ctypes.memmove(ctypes.addressof(self.state), ctypes.addressof(other.state),
+                       st.offset("exit_reason"))
+        self.state.mxcsr = other.state.mxcsr
 
-    def _helper_failed(self, e: BaseException) -> None:
-        if self.pending_error is None:
-            self.pending_error = e
-        self.state.exit_request = 1
-
-    def _bind_helpers(self) -> None:
-        bind = self.helpers.bind
-        bind("rdcycle", lambda *a: time.perf_counter_ns())
-        bind("rdtime", lambda *a: time.monotonic_ns() // 100)       # 10 MHz timebase
-        bind("rdinstret", lambda *a: time.perf_counter_ns())
-        from emu.riscv import softfloat
-        for name, fn in softfloat.helpers(self).items():
-            bind(name, fn)
-
-    def _map_sigreturn_page(self) -> int:
-        """Where guest handlers return to: `li a7, 139; ecall` (Linux has it in the vDSO)."""
-        addr = self.mem.map(0, PAGE_SIZE, PROT_READ | PROT_EXEC, name="[vdso]")
-        self.mem.write(addr, sigframe.SIGRETURN_CODE, force=True)
-        return addr
-
+    # ---- signals -------------------------------------------------------------
     def fault(self, sig: int, code: int, addr: int) -> None:
         """A synchronous signal: enter the guest's handler, or die by it."""
         if log.on("strace"):
-            log.write(f"--- {signals.name(sig)} {{si_signo={signals.name(sig)}, si_code={code}, "
+            log.write(f"--- {sig_name(sig)} {{si_signo={sig_name(sig)}, si_code={code}, "
                       f"si_addr=0x{addr:016x}}} ---\n")
         self.process.fault_signal(sig)
         self._enter_handler(sig, sigframe.siginfo(sig, code, addr=addr))
@@ -95,7 +68,8 @@ class VCpu:
 
     def _enter_handler(self, sig: int, info: bytes) -> None:
         try:
-            sigframe.push_frame(self.mem, self.state, self.process.signals, sig, info, self.sigreturn)
+            sigframe.push_frame(self.mem, self.state, self.process.signals, sig, info,
+                                self.machine.sigreturn)
         except GuestFault:          # no room for the frame: Linux kills with SIGSEGV
             raise GuestExit(128 + signal.SIGSEGV, signal=signal.SIGSEGV) from None
 
@@ -106,13 +80,15 @@ class VCpu:
         mapped = page < len(self.mem.perms) and self.mem.perms[page] & PAGE_MAPPED
         return SEGV_ACCERR if mapped else SEGV_MAPERR
 
+    # ---- the run loop ----------------------------------------------------------
     def run(self) -> None:
-        """Run the guest until it exits or dies (GuestExit)."""
+        """Run this guest thread until it exits: GuestExit (process) or ThreadExit."""
         s = self.state
         sp = ctypes.addressof(s)
         base = self.mem.base
-        native_run = self._native_run
-        host_pending = self.host_signals.pending
+        native_run = RUN_FUNC(self.cache.run_address)
+        host_pending = self.machine.host_signals.pending
+        self.process.local.cpu = self
         while True:
             if host_pending.value:
                 self.deliver_signals()
@@ -148,3 +124,32 @@ class VCpu:
                 self.fault(signal.SIGTRAP, TRAP_BRKPT, s.pc)
             else:
                 raise RuntimeError(f"unknown exit reason {reason}")
+
+    def run_thread(self) -> None:
+        """Body of a guest thread: run; on exit clear the child tid and wake its
+        joiner (CLONE_CHILD_CLEARTID); exit_group or a fatal signal ends the process."""
+        try:
+            self.run()
+        except ThreadExit:
+            self.thread_done()
+        except GuestExit as e:
+            self.machine.finish(e)
+        except BaseException as e:     # noqa: BLE001 - a bug must not leave a zombie thread
+            from emu.run import internal_error
+            internal_error(e)
+            os._exit(1)
+
+    def thread_done(self) -> None:
+        from emu.linux import host
+        if self.clear_child_tid:
+            try:
+                self.mem.write_u(self.clear_child_tid, 4, 0)
+                host.call("futex", self.mem.host_addr(self.clear_child_tid), FUTEX_WAKE, 1, None, 0, 0)
+            except (GuestFault, OSError):
+                pass
+        self.machine.retire(self)
+
+
+def sig_name(sig: int) -> str:
+    from emu.linux import signals
+    return signals.name(sig)

@@ -31,6 +31,7 @@ TC_BITS = 16
 TC_SIZE = 1 << TC_BITS
 TC_EMPTY = 1                 # no block starts at an odd pc
 HELPER_SLOTS = 256           # Python helpers callable from compiled code
+MAX_THREADS = 64             # vCPUs in native code at once (cpu_index is their slot)
 MXCSR_DEFAULT = 0x1F80       # all FP exceptions masked, round to nearest
 SIGACTION_SIZE = 152         # glibc x86_64 struct sigaction
 SA_SIGINFO = 4
@@ -61,10 +62,11 @@ def runtime_module() -> str:
     R = st.ExitReason
     return f"""
 %tc_entry = type {{ i64, ptr }}
+%thread_entry = type {{ i64, ptr }}   ; pthread_self of a vCPU thread in native code, its state
 @llemu_tc = global [{TC_SIZE} x %tc_entry] zeroinitializer, align 16
 @llemu_helpers = global [{HELPER_SLOTS} x ptr] zeroinitializer, align 16
 @llemu_guest_base = global i64 0
-@llemu_cur_state = global ptr null
+@llemu_threads = global [{MAX_THREADS} x %thread_entry] zeroinitializer, align 16
 @llemu_old_segv = global [{SIGACTION_SIZE} x i8] zeroinitializer, align 16
 @llemu_old_bus = global [{SIGACTION_SIZE} x i8] zeroinitializer, align 16
 @llemu_sig_pending = global i64 0
@@ -77,7 +79,7 @@ entry:
   %h0 = lshr i64 %pc, 1
   %h = and i64 %h0, {TC_SIZE - 1}
   %e = getelementptr [{TC_SIZE} x %tc_entry], ptr @llemu_tc, i64 0, i64 %h
-  %key = load i64, ptr %e
+  %key = load atomic i64, ptr %e acquire, align 8
   %hit = icmp eq i64 %key, %pc
   %rqp = getelementptr i8, ptr %s, i64 {o("exit_request")}
   %rq = load i32, ptr %rqp
@@ -86,7 +88,11 @@ entry:
   br i1 %enter, label %found, label %miss, !prof !0
 found:
   %fnp = getelementptr %tc_entry, ptr %e, i64 0, i32 1
-  %fn = load ptr, ptr %fnp
+  %fn = load atomic ptr, ptr %fnp acquire, align 8
+  %key2 = load atomic i64, ptr %e acquire, align 8
+  %same = icmp eq i64 %key2, %pc
+  br i1 %same, label %consistent, label %miss
+consistent:
   %slotp = getelementptr i8, ptr %s, i64 {o("patch_slot")}
   %slot = load ptr, ptr %slotp
   %has = icmp ne ptr %slot, null
@@ -108,7 +114,14 @@ miss:
 define i32 @llemu_run({BLOCK_ARGS}) {{
 entry:
   %tmp = alloca i32
-  store ptr %s, ptr @llemu_cur_state
+  %idxp = getelementptr i8, ptr %s, i64 {o("cpu_index")}
+  %idx32 = load i32, ptr %idxp
+  %idx = and i32 %idx32, {MAX_THREADS - 1}
+  %me = call i64 @pthread_self()
+  %tidp = getelementptr [{MAX_THREADS} x %thread_entry], ptr @llemu_threads, i64 0, i32 %idx, i32 0
+  store i64 %me, ptr %tidp
+  %stp = getelementptr [{MAX_THREADS} x %thread_entry], ptr @llemu_threads, i64 0, i32 %idx, i32 1
+  store atomic ptr %s, ptr %stp release, align 8
   %jb = getelementptr i8, ptr %s, i64 {o("jmpbuf")}
   %again = call i32 @__sigsetjmp(ptr %jb, i32 1) returns_twice
   %first = icmp eq i32 %again, 0
@@ -133,7 +146,7 @@ out:
   store i32 %new, ptr %ffp
   store i32 {MXCSR_DEFAULT}, ptr %tmp
   call void @llvm.x86.sse.ldmxcsr(ptr %tmp)
-  store ptr null, ptr @llemu_cur_state
+  store atomic ptr null, ptr %stp release, align 8
   %rp = getelementptr i8, ptr %s, i64 {o("exit_reason")}
   %r = load i32, ptr %rp
   ret i32 %r
@@ -142,7 +155,7 @@ out:
 ; SA_SIGINFO handler for SIGSEGV and SIGBUS (x86_64 siginfo/ucontext layout).
 define void @llemu_fault_handler(i32 %sig, ptr %info, ptr %uc) {{
 entry:
-  %st = load ptr, ptr @llemu_cur_state
+  %st = call ptr @llemu_my_state()
   %active = icmp ne ptr %st, null
   br i1 %active, label %check, label %foreign
 check:
@@ -187,7 +200,7 @@ entry:
   %sh = zext i32 %sig1 to i64
   %bit = shl i64 1, %sh
   %old = atomicrmw or ptr @llemu_sig_pending, i64 %bit seq_cst
-  %st = load ptr, ptr @llemu_cur_state
+  %st = call ptr @llemu_my_state()
   %active = icmp ne ptr %st, null
   br i1 %active, label %poke, label %done
 poke:
@@ -198,12 +211,38 @@ done:
   ret void
 }}
 
+; The state of the vCPU this thread is running in native code, or null.
+define internal ptr @llemu_my_state() {{
+entry:
+  %me = call i64 @pthread_self()
+  br label %loop
+loop:
+  %i = phi i32 [ 0, %entry ], [ %next, %skip ]
+  %tidp = getelementptr [{MAX_THREADS} x %thread_entry], ptr @llemu_threads, i64 0, i32 %i, i32 0
+  %tid = load i64, ptr %tidp
+  %stp = getelementptr [{MAX_THREADS} x %thread_entry], ptr @llemu_threads, i64 0, i32 %i, i32 1
+  %st = load atomic ptr, ptr %stp acquire, align 8
+  %mine = icmp eq i64 %tid, %me
+  %live = icmp ne ptr %st, null
+  %found = and i1 %mine, %live
+  br i1 %found, label %out, label %skip
+skip:
+  %next = add i32 %i, 1
+  %more = icmp ult i32 %next, {MAX_THREADS}
+  br i1 %more, label %loop, label %none
+out:
+  ret ptr %st
+none:
+  ret ptr null
+}}
+
 ; The host signals noted since the last call (bit n-1 for signal n).
 define i64 @llemu_take_signals() {{
   %v = atomicrmw xchg ptr @llemu_sig_pending, i64 0 seq_cst
   ret i64 %v
 }}
 
+declare i64 @pthread_self()
 declare i32 @__sigsetjmp(ptr, i32) returns_twice
 declare void @siglongjmp(ptr, i32) noreturn
 declare i32 @sigaction(i32, ptr, ptr)

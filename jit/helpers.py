@@ -27,20 +27,27 @@ def helper_id(name: str) -> int:
 
 
 class HelperTable:
-    """Fills the native helper table with Python callables."""
+    """Fills the native helper table with Python callables.
 
-    def __init__(self, address: int, on_error: Callable[[BaseException], None]):
+    `owner(state_address)` names the vCPU whose compiled code made the call;
+    helpers get it as their first argument, and `on_error(owner, exc)` hears
+    of their exceptions."""
+
+    def __init__(self, address: int, owner: Callable[[int], object],
+                 on_error: Callable[[object, BaseException], None]):
         self.slots = (ctypes.c_void_p * HELPER_SLOTS).from_address(address)
+        self.owner = owner
         self.on_error = on_error
         self.keep: dict[str, object] = {}
 
     def bind(self, name: str, fn: Callable[..., int]) -> None:
-        """Make `fn(a, b, c, d) -> int` callable from compiled code as helper `name`."""
+        """Make `fn(vcpu, a, b, c, d) -> int` callable from compiled code as helper `name`."""
         def trampoline(state, a, b, c, d):
+            cpu = self.owner(state)
             try:
-                return fn(a, b, c, d) & 0xFFFFFFFFFFFFFFFF
+                return fn(cpu, a, b, c, d) & 0xFFFFFFFFFFFFFFFF
             except BaseException as e:      # noqa: BLE001 - must not cross native frames
-                self.on_error(e)
+                self.on_error(cpu, e)
                 return 0
         cfn = HELPER_FUNC(trampoline)
         self.keep[name] = cfn

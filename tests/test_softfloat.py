@@ -7,6 +7,8 @@
 """
 from __future__ import annotations
 
+import functools
+
 import math
 import random
 import struct
@@ -814,7 +816,7 @@ def test_pack_request_round_trips() -> None:
 
 def test_fp_slow_helper() -> None:
     vcpu = SimpleNamespace(state=CpuState())
-    fp_slow = sf.helpers(vcpu)["fp_slow"]
+    fp_slow = functools.partial(sf.helpers()["fp_slow"], vcpu)
     box = 0xFFFFFFFF00000000
     one_s, tiny = box | S(1.0), box | S(2.0 ** -24)
     # RMM single add: NaN-boxed operands in, NaN-boxed result out, NX accrued.

@@ -12,6 +12,7 @@ import struct
 import subprocess
 import sys
 import time
+from types import SimpleNamespace
 
 import pytest
 
@@ -44,6 +45,7 @@ class Guest:
         self.mem.set_brk_start(0x800000)
         self.p = Process(self.mem, img, sysroot=sysroot)
         self.cpu = CpuState()
+        self.p.local.cpu = SimpleNamespace(state=self.cpu, clear_child_tid=0)   # the calling thread
 
     def call(self, name: str | int, *args: int) -> int:
         num = NAMES[name] if isinstance(name, str) else name

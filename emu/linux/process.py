@@ -45,6 +45,14 @@ class GuestExit(Exception):
         raise SystemExit(self.status)
 
 
+class ThreadExit(Exception):
+    """exit() of one thread while others live: only that vCPU stops."""
+
+    def __init__(self, status: int):
+        super().__init__(f"thread exit ({status})")
+        self.status = status
+
+
 class Process:
     """One guest process (single-threaded for now)."""
 
@@ -54,7 +62,6 @@ class Process:
         self.sysroot = sysroot
         self.pid = os.getpid()
         self.signals = SignalState()
-        self.clear_child_tid = 0
         self.comm = os.fsencode(os.path.basename(image.exe_path))[:15]
         self.uname_release: str | None = None   # QEMU's -r
         # Signals the guest raised on itself whose default action applies once
@@ -63,10 +70,21 @@ class Process:
         # Plugin hooks: on_syscall(num, args) before the call, on_syscall_ret(num, ret) after.
         self.on_syscall: list[Callable[[int, list[int]], None]] = []
         self.on_syscall_ret: list[Callable[[int, int], None]] = []
-        # Set by the vCPU: the registers of the thread in a syscall (rt_sigreturn
-        # needs them) and the native catcher of host signals.
-        self.cpu: CpuState | None = None
+        # Set by the machine: the native catcher of host signals, and the machine
+        # itself (threads); each vCPU thread sets `local.cpu` to itself.
         self.host_signals = None
+        self.machine = None
+        self.local = threading.local()
+
+    @property
+    def cpu(self) -> CpuState:
+        """The registers of the calling thread's vCPU (rt_sigreturn, clone need them)."""
+        return self.local.cpu.state
+
+    @property
+    def thread(self):
+        """The calling thread's vCPU."""
+        return self.local.cpu
 
     @property
     def tid(self) -> int:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-from emu.linux import fs, mm, task
+from emu.linux import clone, fs, mm, task
 
 
 @dataclass(frozen=True)
@@ -152,6 +152,8 @@ _ROWS = [
     (226, "mprotect",          mm.mprotect,            "p d prot"),
     (227, "msync",             mm.msync,               None),
     (233, "madvise",           mm.madvise,             "p d madv"),
+    (220, "clone",             clone.clone,            None),
+    (221, "execve",            clone.execve,           "s p p"),
     (260, "wait4",             task.wait4,             None),
     (261, "prlimit64",         task.prlimit64,         None),
     (276, "renameat2",         fs.renameat2,           None),

@@ -22,6 +22,9 @@ RLIMIT_DATA, RLIMIT_STACK, RLIMIT_AS = 2, 3, 9
 
 def exit_thread(p: Process, status: int) -> int:
     """exit of the only thread ends the process, as exit_group does."""
+    if p.machine is not None and p.machine.live_threads() > 1:
+        from emu.linux.process import ThreadExit
+        raise ThreadExit(status & 0xFF)
     return p.exit(status & 0xFF)
 
 
@@ -264,7 +267,7 @@ def prctl(p: Process, option: int, a2: int, a3: int, a4: int, a5: int) -> int:
 
 
 def set_tid_address(p: Process, tidptr: int) -> int:
-    p.clear_child_tid = tidptr
+    p.thread.clear_child_tid = tidptr
     return gettid(p)
 
 

@@ -522,12 +522,11 @@ def execute(request: int, b: int, c: int = 0, d: int = 0, frm: int = RNE) -> tup
     return fp_classify(fmt, unbox(fmt, b)), 0        # fclass
 
 
-def helpers(vcpu: VCpu) -> dict[str, Callable[[int, int, int, int], int]]:
-    """Helpers for compiled code: fp_slow(request, b, c, d) runs `execute` and ORs the
-    flags into vcpu.state.fflags."""
-    state = vcpu.state
-
-    def fp_slow(a: int, b: int, c: int, d: int) -> int:
+def helpers() -> dict[str, Callable[..., int]]:
+    """Helpers for compiled code: fp_slow(vcpu, request, b, c, d) runs `execute` and
+    ORs the flags into the calling vCPU's fflags."""
+    def fp_slow(vcpu: VCpu, a: int, b: int, c: int, d: int) -> int:
+        state = vcpu.state
         result, flags = execute(a, b, c, d, state.frm)
         if flags:
             state.fflags |= flags

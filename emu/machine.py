@@ -1,0 +1,125 @@
+"""What the vCPUs of one guest process share: memory, the process, the code
+cache, the Python helpers and the host-signal plumbing; and the threads.
+
+Each guest thread is a vCPU run by a host thread. Native code runs without
+the GIL, so threads run in parallel; Python work (translation, syscalls)
+is serialized by the GIL, and translation also by the cache's lock.
+"""
+from __future__ import annotations
+
+import ctypes
+import os
+import sys
+import threading
+import time
+from typing import Callable
+
+from emu.linux.process import GuestExit, Process
+from emu.log import log
+from emu.memory import PAGE_SHIFT, PAGE_SIZE, PROT_EXEC, PROT_READ, GuestMemory
+from emu.riscv.translate import translate_block
+from jit.cache import CodeCache
+from jit.dispatch import MAX_THREADS, HostSignals, install_fault_handler
+from jit.helpers import HelperTable
+
+
+class Machine:
+    """One guest process: its address space, its OS state and its vCPUs."""
+
+    def __init__(self, mem: GuestMemory, process: Process):
+        from emu.linux import sigframe
+        self.mem = mem
+        self.process = process
+        self.cache = CodeCache(lambda pc: translate_block(mem, pc), self._executable)
+        mem.on_code_change.append(self.cache.invalidate)
+        install_fault_handler(self.cache.engine, mem.base)
+        self.host_signals = HostSignals(self.cache.engine)
+        process.host_signals = self.host_signals
+        process.machine = self
+        self.cpus: dict[int, object] = {}            # state address -> VCpu
+        self.lock = threading.Lock()
+        self.helpers = HelperTable(self.cache.helpers_address, self.cpus.get, self._helper_failed)
+        self._bind_helpers()
+        self.sigreturn = mem.map(0, PAGE_SIZE, PROT_READ | PROT_EXEC, name="[vdso]")
+        mem.write(self.sigreturn, sigframe.SIGRETURN_CODE, force=True)
+        self.started = time.monotonic()
+        self.exit_hooks: list[Callable[[], None]] = []
+
+    def _executable(self, pc: int) -> bool:
+        page = pc >> PAGE_SHIFT
+        return page < len(self.mem.perms) and bool(self.mem.perms[page] & PROT_EXEC)
+
+    def _helper_failed(self, cpu, e: BaseException) -> None:
+        if cpu.pending_error is None:
+            cpu.pending_error = e
+        cpu.state.exit_request = 1
+
+    def _bind_helpers(self) -> None:
+        from emu.riscv import softfloat
+        bind = self.helpers.bind
+        bind("rdcycle", lambda cpu, *a: time.perf_counter_ns())
+        bind("rdtime", lambda cpu, *a: time.monotonic_ns() // 100)       # 10 MHz timebase
+        bind("rdinstret", lambda cpu, *a: time.perf_counter_ns())
+        for name, fn in softfloat.helpers().items():
+            bind(name, fn)
+
+    # ---- vCPUs -------------------------------------------------------------
+    def new_cpu(self):
+        """A vCPU with a free slot (cpu_index) in the native thread table."""
+        from emu.vcpu import VCpu
+        with self.lock:
+            used = {c.state.cpu_index for c in self.cpus.values()}
+            free = [i for i in range(MAX_THREADS) if i not in used]
+            if not free:
+                return None
+            cpu = VCpu(self, free[0])
+            self.cpus[ctypes.addressof(cpu.state)] = cpu
+        return cpu
+
+    def retire(self, cpu) -> None:
+        with self.lock:
+            self.cpus.pop(ctypes.addressof(cpu.state), None)
+
+    def spawn(self, cpu, before_start: Callable[[int], None]) -> int:
+        """Start `cpu` on a new host thread; `before_start(tid)` runs before its
+        guest code does. Returns the thread id."""
+        started = threading.Event()
+        tid: list[int] = []
+
+        def body() -> None:
+            tid.append(threading.get_native_id())
+            before_start(tid[0])
+            started.set()
+            cpu.run_thread()
+        threading.Thread(target=body, daemon=True, name=f"vcpu{cpu.state.cpu_index}").start()
+        started.wait()
+        return tid[0]
+
+    def live_threads(self) -> int:
+        with self.lock:
+            return len(self.cpus)
+
+    # ---- the end -----------------------------------------------------------
+    def report(self) -> None:
+        if log.on("stats"):
+            s = self.cache.stats
+            entries = sum(c.python_entries for c in list(self.cpus.values()))
+            log.write(f"stats: {s.translations} blocks in {s.modules} modules, "
+                      f"translate {s.translate_seconds * 1e3:.1f} ms "
+                      f"(LLVM {self.cache.engine.compile_seconds * 1e3:.1f} ms), "
+                      f"{s.misses} misses, {s.flushes} flushes, {entries} Python entries\n")
+
+    def finish(self, e: GuestExit) -> None:
+        """End the whole process as the guest ended (from any thread): the other
+        threads may be in native code, so the host process exits at once."""
+        for hook in self.exit_hooks:
+            hook()
+        self.report()
+        for f in (sys.stdout, sys.stderr, log.out):
+            try:
+                f.flush()
+            except (OSError, ValueError):
+                pass
+        if e.signal:
+            e.terminate()
+        os._exit(e.status)
