@@ -8,13 +8,13 @@ setup:
 	$(PYTHON) -m pip install -e '.[test]'
 
 run:
-	$(PYTHON) -m emu tests/guest/bin/hello
+	$(PYTHON) -m emu -d stats bench/bin/calls
 
 test:
 	$(PYTHON) -m pytest -q -n 2
 
 bench:
-	$(PYTHON) bench/run.py
+	$(PYTHON) bench/run.py --write docs/BENCHMARKS.md
 
 guests:
 	$(MAKE) -C tests/guest

@@ -103,11 +103,15 @@ class Machine:
     def report(self) -> None:
         if log.on("stats"):
             s = self.cache.stats
-            entries = sum(c.python_entries for c in list(self.cpus.values()))
-            log.write(f"stats: {s.translations} blocks in {s.modules} modules, "
+            cpus = list(self.cpus.values())
+            entries = sum(c.python_entries for c in cpus)
+            insns = sum(c.state.insn_count for c in cpus)
+            per_m = entries / (insns / 1e6) if insns else 0.0
+            log.write(f"stats: {insns} guest instructions, {s.translations} blocks in {s.modules} modules, "
                       f"translate {s.translate_seconds * 1e3:.1f} ms "
                       f"(LLVM {self.cache.engine.compile_seconds * 1e3:.1f} ms), "
-                      f"{s.misses} misses, {s.flushes} flushes, {entries} Python entries\n")
+                      f"{s.misses} misses, {s.flushes} flushes, {entries} Python entries "
+                      f"({per_m:.2f} per million guest instructions)\n")
 
     def finish(self, e: GuestExit) -> None:
         """End the whole process as the guest ended (from any thread): the other

@@ -15,7 +15,6 @@ import os
 from dataclasses import dataclass
 from typing import Callable
 
-import numpy as np
 
 PAGE_SHIFT = 12
 PAGE_SIZE = 1 << PAGE_SHIFT
@@ -55,6 +54,10 @@ def host_prot(prot: int) -> int:
     executes guest pages, and the translator reads executable ones)."""
     readable = PROT_READ if prot & (PROT_READ | PROT_WRITE | PROT_EXEC) else PROT_NONE
     return readable | (prot & PROT_WRITE)
+
+
+# For each protection p, a bytes.translate table: perm-table byte -> 1 if it allows p, else 0.
+_ALLOWS = {p: bytes(int(b & p == p) for b in range(256)) for p in range(16)}
 
 
 class GuestFault(Exception):
@@ -104,8 +107,7 @@ class GuestMemory:
         host_flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE
         self.base = _host_mmap(0, GUEST_SIZE, PROT_NONE, host_flags)
         self.perm_table = _host_mmap(0, N_PAGES, _HOST_RW, host_flags)
-        self.perms = np.ctypeslib.as_array(
-            (ctypes.c_uint8 * N_PAGES).from_address(self.perm_table))
+        self.perms = (ctypes.c_uint8 * N_PAGES).from_address(self.perm_table)
         self.vmas: list[Vma] = []          # sorted by start, non-overlapping
         self.mmap_base = page_floor(STACK_TOP - (8 << 20) - STACK_GAP)
         self.brk_start = self.brk_cur = 0
@@ -170,7 +172,7 @@ class GuestMemory:
         _host_mmap(self.base + addr, end - addr, PROT_NONE,
                    MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE)
         self._cut(addr, end)
-        self.perms[addr >> PAGE_SHIFT:end >> PAGE_SHIFT] = 0
+        self._set_perms(addr, end, 0)
         if had_code:
             self._code_changed(addr, end)
 
@@ -184,7 +186,7 @@ class GuestMemory:
         self._host_protect(addr, end - addr, prot)
         for v in self._split(addr, end):
             v.prot = prot
-        self.perms[addr >> PAGE_SHIFT:end >> PAGE_SHIFT] = prot | PAGE_MAPPED
+        self._set_perms(addr, end, prot | PAGE_MAPPED)
         if had_code:
             self._code_changed(addr, end)
 
@@ -290,7 +292,8 @@ class GuestMemory:
         lo, hi = addr >> PAGE_SHIFT, (addr + length - 1) >> PAGE_SHIFT
         if lo == hi:
             return self.perms[lo] & prot == prot
-        return bool(np.all(self.perms[lo:hi + 1] & prot == prot))
+        table = _ALLOWS[prot]
+        return b"\0" not in ctypes.string_at(self.perm_table + lo, hi + 1 - lo).translate(table)
 
     def first_bad(self, addr: int, length: int, prot: int) -> int:
         """The first guest address in the range that does not allow `prot`."""
@@ -362,6 +365,9 @@ class GuestMemory:
         return bytes(out)
 
     # ---- internals -----------------------------------------------------
+    def _set_perms(self, start: int, end: int, value: int) -> None:
+        ctypes.memset(self.perm_table + (start >> PAGE_SHIFT), value, (end - start) >> PAGE_SHIFT)
+
     def _overlaps(self, start: int, end: int) -> bool:
         return any(v.start < end and start < v.end for v in self.vmas)
 
@@ -376,7 +382,7 @@ class GuestMemory:
         had_code = self._has_exec(vma.start, vma.end)
         self._cut(vma.start, vma.end)
         bisect.insort(self.vmas, vma, key=lambda v: v.start)
-        self.perms[vma.start >> PAGE_SHIFT:vma.end >> PAGE_SHIFT] = vma.prot | PAGE_MAPPED
+        self._set_perms(vma.start, vma.end, vma.prot | PAGE_MAPPED)
         if had_code:
             self._code_changed(vma.start, vma.end)
 

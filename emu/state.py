@@ -24,6 +24,7 @@ FIELDS: list[tuple[str, type, int]] = [
     ("patch_slot", ctypes.c_void_p, 1),  # chaining: exit slot to patch once the target is found
     ("mxcsr", ctypes.c_uint32, 1),       # host MXCSR to use while guest code runs
     ("cpu_index", ctypes.c_uint32, 1),
+    ("insn_count", ctypes.c_uint64, 1),  # guest instructions run (counted under -d stats)
     ("fault_mxcsr", ctypes.c_uint32, 1),  # host MXCSR when a guest access faulted
     ("pad0", ctypes.c_uint32, 1),
     ("jmpbuf", ctypes.c_uint64, 32),     # sigjmp_buf: the run loop's re-entry after a host fault

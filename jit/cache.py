@@ -18,9 +18,9 @@ from emu.log import log
 from jit.dispatch import NativeTable, runtime_module
 from jit.engine import Engine
 from jit.ir import Block
-from jit.lower import lower_module
+from jit.lower import Options, lower_module
 
-BATCH_BLOCKS = 16
+BATCH_BLOCKS = 12
 
 
 @dataclass
@@ -52,7 +52,7 @@ class CodeCache:
         self.blocks: dict[int, tuple[Module, int]] = {}    # pc -> (module, fn address)
         self.modules: list[Module] = []
         self.generation = 0
-        self.nochain = log.on("nochain") or log.on("exec")
+        self.options = Options(nochain=log.on("nochain") or log.on("exec"), count_insns=log.on("stats"))
         self.stats = Stats()
 
     def lookup(self, pc: int) -> int | None:
@@ -76,15 +76,16 @@ class CodeCache:
             at = queue.popleft()
             block = self.frontend(at)
             batch.append(block)
-            for nxt in block.successors():
+            for nxt in block.predicted():
                 if nxt not in seen and nxt not in self.blocks and self.can_execute(nxt):
                     seen.add(nxt)
                     queue.append(nxt)
         self.generation += 1
-        text, names, slot_names = lower_module(batch, self.generation, self.nochain)
+        text, name, slot_names = lower_module(batch, self.generation, self.options)
         self._debug(batch, text)
         self.engine.add(text)
-        module = Module(batch, {b.pc: self.engine.function(names[b.pc]) for b in batch},
+        region = self.engine.function(name)
+        module = Module(batch, {b.pc: region for b in batch},
                         [self.engine.global_(s) for s in slot_names])
         self.modules.append(module)
         for b in batch:

@@ -22,8 +22,6 @@ import ctypes
 import ctypes.util
 import signal
 
-import numpy as np
-
 from emu import state as st
 from emu.memory import GUEST_SIZE
 
@@ -309,7 +307,8 @@ class NativeTable:
 
     def __init__(self, address: int):
         self.entries = (TcEntry * TC_SIZE).from_address(address)
-        self.words = np.ctypeslib.as_array((ctypes.c_uint64 * (2 * TC_SIZE)).from_address(address))
+        self.address = address
+        self.empty = bytes(TcEntry(TC_EMPTY, None)) * TC_SIZE
         self.clear()
 
     @staticmethod
@@ -317,9 +316,11 @@ class NativeTable:
         return (pc >> 1) & (TC_SIZE - 1)
 
     def install(self, pc: int, fn: int) -> None:
+        """Key last: a dispatcher reading concurrently sees a miss, never a torn entry."""
         e = self.entries[self.index(pc)]
-        e.pc, e.fn = pc, fn
+        e.pc = TC_EMPTY
+        e.fn = fn
+        e.pc = pc
 
     def clear(self) -> None:
-        self.words[0::2] = TC_EMPTY
-        self.words[1::2] = 0
+        ctypes.memmove(self.address, self.empty, len(self.empty))

@@ -123,15 +123,28 @@ class Block:
     n_insns: int = 0
     size: int = 0           # guest bytes covered
     insns: list = field(default_factory=list)   # decoded guest instructions, in order
+    likely: list[int] = field(default_factory=list)   # other pcs likely to run soon (a call's return site)
 
     def successors(self) -> list[int]:
-        """Guest pcs this block can jump to directly (for batch translation)."""
+        """Guest pcs this block can jump to directly."""
         last = self.ops[-1]
         if last.name == "goto_tb":
             return [last.args[0]]
         if last.name == "brcond":
             return [last.args[3], last.args[4]]
         return []
+
+    def predicted(self) -> list[int]:
+        """The pcs worth translating with this block, most likely first: a
+        branch's fall-through (and its target if it loops back), a jump's
+        target, a call's return site."""
+        last = self.ops[-1]
+        if last.name == "brcond":
+            taken, fall = last.args[3], last.args[4]
+            out = [fall, taken] if taken <= self.pc else [fall]
+        else:
+            out = self.successors()
+        return out + self.likely
 
     def dump(self) -> str:
         lines = [f"block {self.pc:#x} ({self.n_insns} insns)"]

@@ -10,6 +10,7 @@ reaches host memory outside the reservation.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Callable
 
 from emu import state as st
@@ -33,26 +34,28 @@ INTRINSICS = {
     "stmxcsr": "declare void @llvm.x86.sse.stmxcsr(ptr)",
 }
 # Extra lowering for op families defined elsewhere (floating point).
-EXTRA: dict[str, Callable[["FunctionLowering", Op], None]] = {}
+EXTRA: dict[str, Callable[["BlockLowering", Op], None]] = {}
 
 
-class FunctionLowering:
-    """Lowers one Block to the text of one LLVM function."""
+class BlockLowering:
+    """Lowers one Block to LLVM IR lines: a labelled part of its module's function.
 
-    def __init__(self, block: Block, name: str, local: dict[int, str], slot_prefix: str,
-                 nochain: bool = False):
+    Every name it makes starts with `prefix`, so blocks share a function."""
+
+    def __init__(self, block: Block, region: str, prefix: str, options: Options):
         self.block = block
-        self.nochain = nochain
-        self.name = name
-        self.local = local              # pc -> function name, for blocks in this module
-        self.slot_prefix = slot_prefix
+        self.region = region
+        self.prefix = prefix
+        self.nochain = options.nochain
+        self.count_insns = options.count_insns
+        self.local: dict[int, str] = {}   # pc -> entry label, for the blocks of this region
         self.lines: list[str] = []
         self.slots: list[str] = []
         self.intrinsics: set[str] = set()
         self.cache: dict[tuple[str, int], str] = {}
         self.pc = block.pc
         self.n = 0
-        self.current = "entry"
+        self.current = ""
         self.pc_saved: int | None = None   # guest pc last stored to the state in this basic block
         self.values: dict[int, str] = {}
         self.uses_fp_env = False        # needs strictfp and the MXCSR scratch slots
@@ -60,11 +63,15 @@ class FunctionLowering:
     # ---- small emitters -------------------------------------------------
     def fresh(self, stem: str = "v") -> str:
         self.n += 1
-        return f"%{stem}{self.n}"
+        return f"%{self.prefix}{stem}{self.n}"
 
     def label(self, stem: str = "L") -> str:
         self.n += 1
-        return f"{stem}{self.n}"
+        return f"{self.prefix}{stem}{self.n}"
+
+    @property
+    def entry(self) -> str:
+        return f"{self.prefix}entry"
 
     def emit(self, line: str) -> None:
         self.lines.append("  " + line)
@@ -81,8 +88,9 @@ class FunctionLowering:
 
     def define(self, op: Op, expr: str) -> None:
         """The op's result is the LLVM expression `expr`."""
-        self.emit(f"%t{op.dst.id} = {expr}")
-        self.values[op.dst.id] = f"%t{op.dst.id}"
+        name = f"%{self.prefix}t{op.dst.id}"
+        self.emit(f"{name} = {expr}")
+        self.values[op.dst.id] = name
 
     def alias(self, op: Op, value: str) -> None:
         """The op's result is an existing LLVM value (no instruction emitted)."""
@@ -93,6 +101,11 @@ class FunctionLowering:
         self.intrinsics.add(INTRINSICS.get(key, key))
         if "constrained" in key or "mxcsr" in key:
             self.uses_fp_env = True
+
+    def add_const(self, value: str, k: int) -> str:
+        r = self.fresh()
+        self.emit(f"{r} = add i64 {value}, {k}")
+        return r
 
     def field_ptr(self, field: str, index: int = 0) -> str:
         p = self.fresh("fp")
@@ -175,19 +188,17 @@ class FunctionLowering:
     # ---- ops ------------------------------------------------------------
     def lower(self) -> str:
         b = self.block
-        self.start("entry")
+        self.start(self.entry)
+        if self.count_insns:
+            n = self.load_field("insn_count")
+            self.store_field("insn_count", f"{self.add_const(n, b.n_insns)}")
         for op in b.ops:
             extra = EXTRA.get(op.name)
             if extra is not None:
                 extra(self, op)
             else:
                 getattr(self, "op_" + op.name)(op)
-        head = [f"define {BLOCK_TYPE} @{self.name}({BLOCK_ARGS}) {{"]
-        if self.uses_fp_env:
-            head = [head[0].replace(") {", ") strictfp {"),
-                    "entry.allocas:", "  %mx.save = alloca i32", "  %mx.py = alloca i32",
-                    "  %mx.tmp = alloca i32", "  br label %entry"]
-        return "\n".join(head + self.lines + ["}"])
+        return "\n".join(self.lines)
 
     def op_insn_start(self, op: Op) -> None:
         self.pc = op.args[0]
@@ -486,18 +497,18 @@ class FunctionLowering:
         self.start(cont)
 
     def jump_to(self, pc: int) -> None:
-        """Tail-call the block at `pc`: directly if it is in this module, else via a slot
-        (with `-d nochain`: return to the run loop, which finds the block)."""
+        """Go to the block at `pc`: a branch if it is in this module, else a tail call
+        through an exit slot (with `-d nochain`: back to the run loop, which finds it)."""
         if self.nochain:
             self.exit_to_python(R.MISS, to_signed(pc))
             return
         self.check_exit_request(pc)
         if pc in self.local:
-            self.emit(f"musttail call {BLOCK_TYPE} @{self.local[pc]}({BLOCK_ARGS})")
-            self.emit("ret void")
+            self.emit(f"br label %{self.local[pc]}")
             return
-        slot = f"@{self.slot_prefix}.{len(self.slots)}"
+        slot = f"@{self.region}.{self.prefix}slot{len(self.slots)}"
         self.slots.append(slot[1:])
+        self.emit(f"store i64 {to_signed(pc)}, ptr {self.field_ptr('pc')}")   # the target switches on it
         fn = self.fresh()
         self.emit(f"{fn} = load ptr, ptr {slot}")
         unset = self.fresh()
@@ -508,7 +519,6 @@ class FunctionLowering:
         self.emit(f"musttail call {BLOCK_TYPE} {fn}({BLOCK_ARGS})")
         self.emit("ret void")
         self.start(lookup)
-        self.emit(f"store i64 {to_signed(pc)}, ptr {self.field_ptr('pc')}")
         self.emit(f"store ptr {slot}, ptr {self.field_ptr('patch_slot')}")
         self.emit(f"musttail call {BLOCK_TYPE} @llemu_dispatch({BLOCK_ARGS})")
         self.emit("ret void")
@@ -540,22 +550,45 @@ class FunctionLowering:
         self.exit_to_python(int(reason), to_signed(pc))
 
 
-def lower_module(blocks: list[Block], generation: int, nochain: bool = False) -> tuple[str, dict[int, str], list[str]]:
-    """LLVM IR text for a batch of blocks; returns (text, pc -> function, slot globals)."""
-    names = {b.pc: f"b{generation}_{b.pc:x}" for b in blocks}
-    local = {} if nochain else names
-    bodies, slots, intrinsics = [], [], set()
-    for b in blocks:
-        fl = FunctionLowering(b, names[b.pc], local, f"s{generation}_{b.pc:x}", nochain)
-        bodies.append(fl.lower())
-        slots += fl.slots
-        intrinsics |= fl.intrinsics
-    head = [f"declare {BLOCK_TYPE} @llemu_dispatch(ptr, ptr, ptr)",
+@dataclass(frozen=True)
+class Options:
+    """How blocks are lowered: `-d nochain`/`exec` and `-d stats` change the code."""
+    nochain: bool = False       # every block returns to the run loop
+    count_insns: bool = False   # state.insn_count += instructions, per block
+
+
+def lower_module(blocks: list[Block], generation: int, options: Options = Options()
+                 ) -> tuple[str, str, list[str]]:
+    """LLVM IR text of a batch of blocks as one function (a region), which enters
+    the block of `state.pc` through a switch; blocks of the region reach each other
+    by branches. Returns (text, function name, slot globals)."""
+    name = f"r{generation}"
+    lowerings = [BlockLowering(b, name, f"b{k}.", options) for k, b in enumerate(blocks)]
+    if not options.nochain:
+        local = {low.block.pc: low.entry for low in lowerings}
+        for low in lowerings:
+            low.local = local
+    bodies = [low.lower() for low in lowerings]
+    slots = [s for low in lowerings for s in low.slots]
+    intrinsics = set().union(*(low.intrinsics for low in lowerings))
+    strict = any(low.uses_fp_env for low in lowerings)
+    cases = " ".join(f"i64 {to_signed(low.block.pc)}, label %{low.entry}" for low in lowerings)
+    entry = [f"define {BLOCK_TYPE} @{name}({BLOCK_ARGS}){' strictfp' if strict else ''} {{",
+             "entry:"]
+    if strict:
+        entry += ["  %mx.save = alloca i32", "  %mx.py = alloca i32", "  %mx.tmp = alloca i32"]
+    entry += [f"  %pcp = getelementptr i8, ptr %s, i64 {st.offset('pc')}",
+              "  %pc = load i64, ptr %pcp",
+              f"  switch i64 %pc, label %elsewhere [ {cases} ]",
+              "elsewhere:",
+              f"  musttail call {BLOCK_TYPE} @llemu_dispatch({BLOCK_ARGS})",
+              "  ret void"]
+    head = [f"declare {BLOCK_TYPE} @llemu_dispatch(ptr, ptr)",
             f"@llemu_helpers = external global [{HELPER_SLOTS} x ptr]"]
     head += [f"@{s} = global ptr null" for s in slots]
     head += sorted(intrinsics)
-    tail = ['!0 = !{!"branch_weights", i32 1000, i32 1}', '!1 = !{!"branch_weights", i32 1, i32 1000}']
-    return "\n".join(head + bodies + tail) + "\n", names, slots
+    tail = ["}", '!0 = !{!"branch_weights", i32 1000, i32 1}', '!1 = !{!"branch_weights", i32 1, i32 1000}']
+    return "\n".join(head + entry + bodies + tail) + "\n", name, slots
 
 
 from jit import lower_fp  # noqa: E402,F401  (registers the FP ops in EXTRA)

@@ -16,7 +16,7 @@ from __future__ import annotations
 from emu import state as st
 from emu.riscv import softfloat
 from jit.ir import Op, to_signed
-from jit.lower import EXTRA, FunctionLowering
+from jit.lower import EXTRA, BlockLowering
 
 R = st.ExitReason
 NV, DZ, OF, UF, NX = 16, 8, 4, 2, 1
@@ -43,7 +43,7 @@ STRICT = 'metadata !"fpexcept.strict"'
 DYNAMIC = 'metadata !"round.dynamic"'
 
 
-def constrained(L: FunctionLowering, name: str, ret: str, args: list[tuple[str, str]],
+def constrained(L: BlockLowering, name: str, ret: str, args: list[tuple[str, str]],
                 rounding: bool = True, suffix: str | None = None) -> str:
     """Call llvm.experimental.constrained.<name>; returns the result value."""
     tys = [t for t, _ in args]
@@ -57,7 +57,7 @@ def constrained(L: FunctionLowering, name: str, ret: str, args: list[tuple[str, 
     return r
 
 
-def to_host(L: FunctionLowering, v: str, f: Fmt) -> str:
+def to_host(L: BlockLowering, v: str, f: Fmt) -> str:
     """i64 register bits -> host float/double."""
     if f.bits == 32:
         t = L.fresh()
@@ -70,7 +70,7 @@ def to_host(L: FunctionLowering, v: str, f: Fmt) -> str:
     return r
 
 
-def from_host(L: FunctionLowering, x: str, f: Fmt) -> str:
+def from_host(L: BlockLowering, x: str, f: Fmt) -> str:
     """host float/double -> i64 bits (single zero-extended), NaN made canonical."""
     ity = f"i{f.bits}"
     b = L.fresh()
@@ -82,51 +82,51 @@ def from_host(L: FunctionLowering, x: str, f: Fmt) -> str:
     return canonicalize(L, b, f)
 
 
-def int_op(L: FunctionLowering, instr: str, a: str, b: object) -> str:
+def int_op(L: BlockLowering, instr: str, a: str, b: object) -> str:
     r = L.fresh()
     L.emit(f"{r} = {instr} i64 {a}, {b}")
     return r
 
 
-def icmp(L: FunctionLowering, cond: str, a: str, b: object) -> str:
+def icmp(L: BlockLowering, cond: str, a: str, b: object) -> str:
     r = L.fresh()
     L.emit(f"{r} = icmp {cond} i64 {a}, {b}")
     return r
 
 
-def select(L: FunctionLowering, c: str, a: object, b: object, ty: str = "i64") -> str:
+def select(L: BlockLowering, c: str, a: object, b: object, ty: str = "i64") -> str:
     r = L.fresh()
     L.emit(f"{r} = select i1 {c}, {ty} {a}, {ty} {b}")
     return r
 
 
-def bool_op(L: FunctionLowering, instr: str, a: str, b: str) -> str:
+def bool_op(L: BlockLowering, instr: str, a: str, b: str) -> str:
     r = L.fresh()
     L.emit(f"{r} = {instr} i1 {a}, {b}")
     return r
 
 
-def is_nan(L: FunctionLowering, v: str, f: Fmt) -> str:
+def is_nan(L: BlockLowering, v: str, f: Fmt) -> str:
     return icmp(L, "ugt", int_op(L, "and", v, f.abs), f.inf)
 
 
-def is_snan(L: FunctionLowering, v: str, f: Fmt) -> str:
+def is_snan(L: BlockLowering, v: str, f: Fmt) -> str:
     quiet = icmp(L, "ne", int_op(L, "and", v, f.quiet), 0)
     return bool_op(L, "and", is_nan(L, v, f), bool_op(L, "xor", quiet, "true"))
 
 
-def canonicalize(L: FunctionLowering, v: str, f: Fmt) -> str:
+def canonicalize(L: BlockLowering, v: str, f: Fmt) -> str:
     return select(L, is_nan(L, v, f), to_signed(f.canon), v)
 
 
-def raise_flags(L: FunctionLowering, cond: str | None, bits: int | str) -> None:
+def raise_flags(L: BlockLowering, cond: str | None, bits: int | str) -> None:
     """fflags |= bits (if cond)."""
     add = bits if cond is None else select(L, cond, bits, 0)
     L.store_field("fflags", int_op(L, "or", L.load_field("fflags"), add))
 
 
 # ---- rounding-mode plumbing --------------------------------------------
-def mxcsr_update(L: FunctionLowering, expr) -> None:
+def mxcsr_update(L: BlockLowering, expr) -> None:
     """MXCSR = expr(current MXCSR value), via %mx.tmp."""
     L.intrinsic("ldmxcsr")
     L.intrinsic("stmxcsr")
@@ -137,13 +137,13 @@ def mxcsr_update(L: FunctionLowering, expr) -> None:
     L.emit("call void @llvm.x86.sse.ldmxcsr(ptr %mx.tmp)")
 
 
-def i32_op(L: FunctionLowering, instr: str, a: str, b: object) -> str:
+def i32_op(L: BlockLowering, instr: str, a: str, b: object) -> str:
     r = L.fresh()
     L.emit(f"{r} = {instr} i32 {a}, {b}")
     return r
 
 
-def with_static_rounding(L: FunctionLowering, rm: int, native) -> str:
+def with_static_rounding(L: BlockLowering, rm: int, native) -> str:
     """Run native() with MXCSR rounding rm, then restore frm's rounding (keeping new flags)."""
     L.intrinsic("stmxcsr")
     L.emit("call void @llvm.x86.sse.stmxcsr(ptr %mx.save)")
@@ -156,7 +156,7 @@ def with_static_rounding(L: FunctionLowering, rm: int, native) -> str:
     return r
 
 
-def rounded(L: FunctionLowering, rm: int, native, slow, exact: bool = False) -> str:
+def rounded(L: BlockLowering, rm: int, native, slow, exact: bool = False) -> str:
     """The result of an op with a rounding mode: native host rounding, or the exact
     Python slow path for RMM; an invalid dynamic frm is an illegal instruction."""
     if rm == RMM:
@@ -198,7 +198,7 @@ def rounded(L: FunctionLowering, rm: int, native, slow, exact: bool = False) -> 
     return r
 
 
-def slow_call(L: FunctionLowering, op: str, fmt: str, rm: int, args: list[str],
+def slow_call(L: BlockLowering, op: str, fmt: str, rm: int, args: list[str],
               itype: str | None = None, boxed_args: bool = False, boxed_result: bool = False) -> str:
     """Call the exact Python implementation (it ORs its flags into fflags).
 
@@ -216,7 +216,7 @@ def slow_call(L: FunctionLowering, op: str, fmt: str, rm: int, args: list[str],
 ARITH = {"fadd": "fadd", "fsub": "fsub", "fmul": "fmul", "fdiv": "fdiv"}
 
 
-def lower_arith(L: FunctionLowering, op: Op) -> None:
+def lower_arith(L: BlockLowering, op: Op) -> None:
     a, b, fmt, rm = op.args
     f = FMTS[fmt]
     single = fmt == "s"
@@ -229,7 +229,7 @@ def lower_arith(L: FunctionLowering, op: Op) -> None:
     L.alias(op, r)
 
 
-def lower_sqrt(L: FunctionLowering, op: Op) -> None:
+def lower_sqrt(L: BlockLowering, op: Op) -> None:
     a, fmt, rm = op.args
     f = FMTS[fmt]
     single = fmt == "s"
@@ -245,7 +245,7 @@ def lower_sqrt(L: FunctionLowering, op: Op) -> None:
 FUSED = {"fmadd": (False, False), "fmsub": (False, True), "fnmsub": (True, False), "fnmadd": (True, True)}
 
 
-def lower_fused(L: FunctionLowering, op: Op) -> None:
+def lower_fused(L: BlockLowering, op: Op) -> None:
     a, b, c, fmt, rm = op.args
     f = FMTS[fmt]
     single = fmt == "s"
@@ -275,7 +275,7 @@ NAN_RESULT = {"w": (1 << 31) - 1, "wu": -1, "l": (1 << 63) - 1, "lu": -1}
 ROUND_TO_INT = {RNE: "roundeven", RTZ: "trunc", RDN: "floor", RUP: "ceil", RMM: "round"}
 
 
-def fcmp(L: FunctionLowering, cond: str, x: str, y: str) -> str:
+def fcmp(L: BlockLowering, cond: str, x: str, y: str) -> str:
     """Quiet compare of doubles (raises nothing for quiet NaNs)."""
     L.intrinsic("declare i1 @llvm.experimental.constrained.fcmp.f64(double, double, metadata, metadata)")
     r = L.fresh()
@@ -289,7 +289,7 @@ def double_const(v: float) -> str:
     return "0x%016X" % struct.unpack("<Q", struct.pack("<d", v))[0]
 
 
-def lower_f2i(L: FunctionLowering, op: Op) -> None:
+def lower_f2i(L: BlockLowering, op: Op) -> None:
     """Saturating float -> int: NaN and out-of-range set NV (and nothing else)."""
     a, fmt, itype, rm = op.args
     f = FMTS[fmt]
@@ -339,7 +339,7 @@ def lower_f2i(L: FunctionLowering, op: Op) -> None:
     L.alias(op, res)
 
 
-def lower_i2f(L: FunctionLowering, op: Op) -> None:
+def lower_i2f(L: BlockLowering, op: Op) -> None:
     a, fmt, itype, rm = op.args
     f = FMTS[fmt]
     v = L.val(a)
@@ -361,7 +361,7 @@ def lower_i2f(L: FunctionLowering, op: Op) -> None:
     L.alias(op, r)
 
 
-def lower_f2f(L: FunctionLowering, op: Op) -> None:
+def lower_f2f(L: BlockLowering, op: Op) -> None:
     a, src, dst, rm = op.args
     fs, fd = FMTS[src], FMTS[dst]
     va = L.val(a)
@@ -379,14 +379,14 @@ def lower_f2f(L: FunctionLowering, op: Op) -> None:
 
 
 # ---- sign-magnitude integer logic: compares, min/max, class ---------------------
-def order_key(L: FunctionLowering, v: str, f: Fmt) -> str:
+def order_key(L: BlockLowering, v: str, f: Fmt) -> str:
     """A signed integer ordering non-NaN floats as their values (-0 == +0)."""
     mag = int_op(L, "and", v, f.abs)
     neg = icmp(L, "ne", int_op(L, "and", v, to_signed(f.sign)), 0)
     return select(L, neg, int_op(L, "sub", "0", mag), mag)
 
 
-def lower_compare(L: FunctionLowering, op: Op) -> None:
+def lower_compare(L: BlockLowering, op: Op) -> None:
     a, b, fmt = op.args
     f = FMTS[fmt]
     va, vb = L.val(a), L.val(b)
@@ -401,7 +401,7 @@ def lower_compare(L: FunctionLowering, op: Op) -> None:
     L.define(op, f"zext i1 {res} to i64")
 
 
-def lower_minmax(L: FunctionLowering, op: Op) -> None:
+def lower_minmax(L: BlockLowering, op: Op) -> None:
     a, b, fmt = op.args
     f = FMTS[fmt]
     va, vb = L.val(a), L.val(b)
@@ -421,7 +421,7 @@ def lower_minmax(L: FunctionLowering, op: Op) -> None:
     L.alias(op, r)
 
 
-def lower_class(L: FunctionLowering, op: Op) -> None:
+def lower_class(L: BlockLowering, op: Op) -> None:
     a, fmt = op.args
     f = FMTS[fmt]
     v = L.val(a)
@@ -440,7 +440,7 @@ def lower_class(L: FunctionLowering, op: Op) -> None:
 
 
 # ---- fflags / frm ----------------------------------------------------------------
-def host_flags_to_fflags(L: FunctionLowering, mx: str) -> str:
+def host_flags_to_fflags(L: BlockLowering, mx: str) -> str:
     from jit.dispatch import MXCSR_TO_FFLAGS
     acc = "0"
     for host, guest in MXCSR_TO_FFLAGS:
@@ -449,7 +449,7 @@ def host_flags_to_fflags(L: FunctionLowering, mx: str) -> str:
     return acc
 
 
-def lower_get_fflags(L: FunctionLowering, op: Op) -> None:
+def lower_get_fflags(L: BlockLowering, op: Op) -> None:
     """Fold the flags the host FPU collected into fflags, then read it."""
     L.intrinsic("stmxcsr")
     L.intrinsic("ldmxcsr")
@@ -465,12 +465,12 @@ def lower_get_fflags(L: FunctionLowering, op: Op) -> None:
     L.alias(op, merged)
 
 
-def lower_set_fflags(L: FunctionLowering, op: Op) -> None:
+def lower_set_fflags(L: BlockLowering, op: Op) -> None:
     L.store_field("fflags", L.val(op.args[0]))
     mxcsr_update(L, lambda cur: i32_op(L, "and", cur, ~MXCSR_FLAGS))
 
 
-def lower_set_frm(L: FunctionLowering, op: Op) -> None:
+def lower_set_frm(L: BlockLowering, op: Op) -> None:
     """frm and the MXCSR rounding field move together (state.mxcsr for the next run)."""
     v = L.val(op.args[0])
     L.store_field("frm", v)

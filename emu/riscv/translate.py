@@ -45,6 +45,8 @@ def translate_block(mem: GuestMemory, pc: int, max_insns: int = MAX_BLOCK_INSNS)
         SEMANTICS.get(insn.name, illegal)(b, insn)
         pc += insn.size
         if b.ended():
+            if insn.name in ("jal", "jalr") and insn.rd in (1, 5):    # a call: its return site
+                block.likely.append(pc)
             break
         if block.n_insns >= max_insns:
             b.goto_tb(pc)

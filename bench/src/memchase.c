@@ -1,0 +1,36 @@
+/* Memory-bound: pointer chasing through a random cycle over 32 MiB, plus memcpy/memset. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int main(int argc, char **argv)
+{
+    long steps = argc > 1 ? atol(argv[1]) : 60000000;
+    size_t n = (8u << 20) / sizeof(uint32_t);
+    uint32_t *next = malloc(n * sizeof *next), *perm = malloc(n * sizeof *perm);
+    uint64_t x = 0x2545F4914F6CDD1Dull;
+    for (size_t i = 0; i < n; i++)
+        perm[i] = (uint32_t)i;
+    for (size_t i = n - 1; i > 0; i--) {            /* Fisher-Yates with xorshift */
+        x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+        size_t j = x % (i + 1);
+        uint32_t t = perm[i]; perm[i] = perm[j]; perm[j] = t;
+    }
+    for (size_t i = 0; i < n; i++)
+        next[perm[i]] = perm[(i + 1) % n];
+    uint32_t at = 0;
+    uint64_t sum = 0;
+    for (long s = 0; s < steps; s++) {
+        at = next[at];
+        sum += at;
+    }
+    char *a = malloc(1 << 24), *b = malloc(1 << 24);
+    for (int r = 0; r < 8; r++) {
+        memset(a, r, 1 << 24);
+        memcpy(b, a, 1 << 24);
+        sum += (unsigned char)b[(r * 7919) & ((1 << 24) - 1)];
+    }
+    printf("chase end %u sum %llu\n", at, (unsigned long long)sum);
+    return 0;
+}
