@@ -99,9 +99,11 @@ class VCpu:
             if self.pending_error is not None:
                 e, self.pending_error = self.pending_error, None
                 raise e
-            if reason == R.MISS:
+            if reason == R.MISS:                # patch_slot: the exit slot to chain, if any
                 self.cache.fill(s.pc)
-            elif reason == R.SYSCALL:
+                continue
+            s.patch_slot = None                 # stale: only a miss may chain its slot
+            if reason == R.SYSCALL:
                 s.pc += 4                   # as QEMU: sigreturn and restarts see the next pc
                 self.process.syscall(s)
                 s.mxcsr = mxcsr_for(s.frm)  # rt_sigreturn may have changed frm

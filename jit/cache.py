@@ -48,6 +48,7 @@ class CodeCache:
         self.engine = Engine(runtime_module())
         self.table = NativeTable(self.engine.global_("llemu_tc"))
         self.run_address = self.engine.function("llemu_run")
+        self.dispatch_address = self.engine.function("llemu_dispatch")
         self.helpers_address = self.engine.global_("llemu_helpers")
         self.blocks: dict[int, tuple[Module, int]] = {}    # pc -> (module, fn address)
         self.modules: list[Module] = []
@@ -128,4 +129,4 @@ class CodeCache:
             for slot in m.slots:
                 cell = ctypes.c_void_p.from_address(slot)
                 if cell.value in dead_fns:
-                    cell.value = None
+                    cell.value = self.dispatch_address

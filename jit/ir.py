@@ -185,18 +185,19 @@ class Builder:
 
     def emit(self, name: str, *args: object) -> Value | None:
         fold = FOLD.get(name)
-        if fold is not None:
-            if all(isinstance(a, int) for a in args):
-                return to_signed(fold(*args))
-            if name in IDENTITY and isinstance(args[1], int) and \
-                    to_signed(args[1]) == IDENTITY[name]:
-                return args[0]
-            if name in ("add", "or", "xor") and args[0] == 0:
-                return args[1]
-        n, has_dst, _ = OPS[name]
-        dst = Temp(self.next_temp) if has_dst else None
-        if has_dst:
+        if fold is not None:                # every foldable op has two operands
+            a, b = args
+            if type(a) is int and type(b) is int:
+                return to_signed(fold(a, b))
+            if type(b) is int and name in IDENTITY and to_signed(b) == IDENTITY[name]:
+                return a
+            if a == 0 and name in ("add", "or", "xor"):
+                return b
+        if OPS[name][1]:
+            dst = Temp(self.next_temp)
             self.next_temp += 1
+        else:
+            dst = None
         self.block.ops.append(Op(name, dst, tuple(args)))
         return dst
 

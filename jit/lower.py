@@ -508,19 +508,13 @@ class BlockLowering:
             return
         slot = f"@{self.region}.{self.prefix}slot{len(self.slots)}"
         self.slots.append(slot[1:])
-        self.emit(f"store i64 {to_signed(pc)}, ptr {self.field_ptr('pc')}")   # the target switches on it
+        # The slot holds the dispatcher until it patches in the target (see dispatch.py);
+        # the target region switches on the pc.
+        self.emit(f"store i64 {to_signed(pc)}, ptr {self.field_ptr('pc')}")
+        self.emit(f"store ptr {slot}, ptr {self.field_ptr('patch_slot')}")
         fn = self.fresh()
         self.emit(f"{fn} = load ptr, ptr {slot}")
-        unset = self.fresh()
-        self.emit(f"{unset} = icmp eq ptr {fn}, null")
-        chained, lookup = self.label("chained"), self.label("lookup")
-        self.emit(f"br i1 {unset}, label %{lookup}, label %{chained}, !prof !1")
-        self.start(chained)
         self.emit(f"musttail call {BLOCK_TYPE} {fn}({BLOCK_ARGS})")
-        self.emit("ret void")
-        self.start(lookup)
-        self.emit(f"store ptr {slot}, ptr {self.field_ptr('patch_slot')}")
-        self.emit(f"musttail call {BLOCK_TYPE} @llemu_dispatch({BLOCK_ARGS})")
         self.emit("ret void")
 
     def op_goto_tb(self, op: Op) -> None:
@@ -531,6 +525,7 @@ class BlockLowering:
             self.exit_to_python(R.MISS, self.val(op.args[0]))
             return
         self.emit(f"store i64 {self.val(op.args[0])}, ptr {self.field_ptr('pc')}")
+        self.emit(f"store ptr null, ptr {self.field_ptr('patch_slot')}")
         self.emit(f"musttail call {BLOCK_TYPE} @llemu_dispatch({BLOCK_ARGS})")
         self.emit("ret void")
 
@@ -585,7 +580,7 @@ def lower_module(blocks: list[Block], generation: int, options: Options = Option
               "  ret void"]
     head = [f"declare {BLOCK_TYPE} @llemu_dispatch(ptr, ptr)",
             f"@llemu_helpers = external global [{HELPER_SLOTS} x ptr]"]
-    head += [f"@{s} = global ptr null" for s in slots]
+    head += [f"@{s} = global ptr @llemu_dispatch" for s in slots]
     head += sorted(intrinsics)
     tail = ["}", '!0 = !{!"branch_weights", i32 1000, i32 1}', '!1 = !{!"branch_weights", i32 1, i32 1000}']
     return "\n".join(head + entry + bodies + tail) + "\n", name, slots
