@@ -110,3 +110,20 @@ def test_strace_matches_qemu_shape() -> None:
     theirs = difftest.run(["qemu-riscv64", "-strace", str(prog)]).stderr.decode().splitlines()
     names = lambda lines: [ln.split(" ", 1)[1].split("(")[0] for ln in lines if " " in ln and "(" in ln]
     assert names(ours) == names(theirs)
+
+
+def test_out_asm_shows_host_code(tmp_path) -> None:
+    log = tmp_path / "log"
+    prog = difftest.stage(difftest.BIN_DIR / "rv64i")
+    r = llemu("-d", "out_asm", "-D", str(log), str(prog))
+    assert r.status == 0
+    text = log.read_text()
+    assert "OUT: [module 1]" in text and "jmpq" in text
+
+
+@pytest.mark.parametrize("name", ["rv64i", "fsingle", "atomics", "printf"])
+def test_one_insn_per_tb_changes_nothing_visible(name) -> None:
+    guest = difftest.GUESTS[name]
+    expected = difftest.run_qemu(guest.path, guest.args)
+    got = difftest.run_llemu(guest.path, guest.args, extra_opts=("-one-insn-per-tb",))
+    assert (got.status, got.stdout) == (expected.status, expected.stdout)
