@@ -22,6 +22,8 @@ Options:
 -0 argv0             force the guest's argv[0]
 -d item[,...]        enable debug log items (use '-d help' for a list)
 -D logfile           write the debug log to logfile (default stderr)
+-plugin file[,arg=value...]  load a plugin (a Python file, or the name of a bundled
+                     plugin in contrib_plugins/); repeatable (QEMU_PLUGIN)
 -strace              log every syscall and its result
 -one-insn-per-tb     translate one instruction per block (also: -singlestep)
 -version             display version information and exit
@@ -42,6 +44,7 @@ class Options:
     unset_env: list[str] = field(default_factory=list)
     argv0: str | None = None
     one_insn_per_tb: bool = False
+    plugins: list[str] = field(default_factory=list)
 
 
 def parse_size(text: str) -> int:
@@ -64,7 +67,7 @@ def parse_args(argv: list[str]) -> Options:
     if env.get("QEMU_STRACE"):
         log.items.add("strace")
     i = 0
-    takes_value = {"-L", "-s", "-E", "-U", "-0", "-d", "-D"}
+    takes_value = {"-L", "-s", "-E", "-U", "-0", "-d", "-D", "-plugin"}
     while i < len(argv):
         a = argv[i]
         if not a.startswith("-") or a == "-":
@@ -88,6 +91,8 @@ def parse_args(argv: list[str]) -> Options:
                 opts.unset_env += [v for v in value.split(",") if v]
             elif name == "-0":
                 opts.argv0 = value
+            elif name == "-plugin":
+                opts.plugins.append(value)
             elif name == "-d":
                 if value == "help":
                     print("Log items (comma separated):")
@@ -160,8 +165,12 @@ def main(argv: list[str] | None = None) -> int:
         if "no user program" in str(e):
             print(f"Try '{PROG} -h' for more information.", file=sys.stderr)
         return 1
-    from emu.run import run_program
-    return run_program(opts, guest_environment(opts))
+    from emu.run import internal_error, run_program
+    try:
+        return run_program(opts, guest_environment(opts))
+    except Exception as e:      # noqa: BLE001 - an emulator bug: one line, not a traceback
+        internal_error(e)
+        return 1
 
 
 if __name__ == "__main__":

@@ -26,11 +26,17 @@ from jit.helpers import HelperTable
 class Machine:
     """One guest process: its address space, its OS state and its vCPUs."""
 
-    def __init__(self, mem: GuestMemory, process: Process):
+    def __init__(self, mem: GuestMemory, process: Process, plugin_specs: list[str] = ()):
         from emu.linux import sigframe
+        from plugin_api import Symbols, core
         self.mem = mem
         self.process = process
-        self.cache = CodeCache(lambda pc: translate_block(mem, pc), self._executable)
+        self.symbols = Symbols(process.image.symbols)
+        self.plugins = core.PluginManager(self)
+        core.MANAGER = self.plugins
+        process.plugins = self.plugins
+        self.cache = CodeCache(lambda pc: self.plugins.instrument(translate_block(mem, pc)),
+                               self._executable)
         mem.on_code_change.append(self.cache.invalidate)
         install_fault_handler(self.cache.engine, mem.base)
         self.host_signals = HostSignals(self.cache.engine)
@@ -43,7 +49,17 @@ class Machine:
         self.sigreturn = mem.map(0, PAGE_SIZE, PROT_READ | PROT_EXEC, name="[vdso]")
         mem.write(self.sigreturn, sigframe.SIGRETURN_CODE, force=True)
         self.started = time.monotonic()
-        self.exit_hooks: list[Callable[[], None]] = []
+        self.vcpus_started = 0
+        self.finishing = False
+        self.helpers.bind("plugin_exec", self.plugins.exec_callback)
+        self.helpers.bind("plugin_mem", self.plugins.mem_callback)
+        for spec in plugin_specs:
+            self.plugins.load(spec)
+
+    def flush_translations(self) -> None:
+        """Drop every translation (fence.i, plugin reset), telling plugins."""
+        self.cache.flush()
+        self.plugins.flush()
 
     def _executable(self, pc: int) -> bool:
         page = pc >> PAGE_SHIFT
@@ -74,9 +90,12 @@ class Machine:
                 return None
             cpu = VCpu(self, free[0])
             self.cpus[ctypes.addressof(cpu.state)] = cpu
+            self.vcpus_started = max(self.vcpus_started, free[0] + 1)
+        self.plugins.vcpu_event("vcpu_init", cpu)
         return cpu
 
     def retire(self, cpu) -> None:
+        self.plugins.vcpu_event("vcpu_exit", cpu)
         with self.lock:
             self.cpus.pop(ctypes.addressof(cpu.state), None)
 
@@ -113,12 +132,24 @@ class Machine:
                       f"{s.misses} misses, {s.flushes} flushes, {entries} Python entries "
                       f"({per_m:.2f} per million guest instructions)\n")
 
-    def finish(self, e: GuestExit) -> None:
-        """End the whole process as the guest ended (from any thread): the other
-        threads may be in native code, so the host process exits at once."""
-        for hook in self.exit_hooks:
-            hook()
+    def finish(self, e: GuestExit | None, error: str | None = None) -> None:
+        """End the whole process as the guest ended (from any thread): plugins'
+        exit callbacks run, then the host process exits at once (other threads
+        may be in native code). `error` (a failed plugin) is reported in one
+        line and gives status 1."""
+        from plugin_api.core import PluginError
+        with self.lock:
+            if self.finishing:                  # another thread is already ending us
+                return
+            self.finishing = True
+        try:
+            self.plugins.atexit()
+        except PluginError as pe:
+            error = error or str(pe)
         self.report()
+        if error:
+            print(f"llemu-riscv64: {error}", file=sys.stderr)
+            e = GuestExit(1)
         for f in (sys.stdout, sys.stderr, log.out):
             try:
                 f.flush()

@@ -17,6 +17,7 @@ def run_program(opts: Options, envp: list[str]) -> int:
     from emu.machine import Machine
     from emu.memory import GuestMemory
     from emu.riscv import translate
+    from plugin_api.core import PluginError, env_plugins
 
     if opts.one_insn_per_tb:
         translate.MAX_BLOCK_INSNS = 1
@@ -29,8 +30,12 @@ def run_program(opts: Options, envp: list[str]) -> int:
         return e.status
     process = Process(mem, image, sysroot=opts.sysroot)
     process.options = opts
-    machine = Machine(mem, process)
-    cpu = machine.new_cpu()
+    try:
+        machine = Machine(mem, process, opts.plugins + env_plugins())
+        cpu = machine.new_cpu()
+    except PluginError as e:
+        print(f"{PROG}: {e}", file=sys.stderr)
+        return 1
     cpu.state.pc = image.entry
     cpu.state.x[2] = image.sp
     if log.on("page"):
@@ -39,6 +44,8 @@ def run_program(opts: Options, envp: list[str]) -> int:
         cpu.run()
     except GuestExit as e:
         machine.finish(e)
+    except PluginError as e:
+        machine.finish(None, error=str(e))
     except ThreadExit as e:
         # The main thread ended alone: the process lives while other threads do.
         cpu.thread_done()
@@ -47,14 +54,12 @@ def run_program(opts: Options, envp: list[str]) -> int:
         machine.finish(GuestExit(e.status))
     except KeyboardInterrupt:
         return 130
-    except Exception as e:      # noqa: BLE001 - an emulator bug: one line, not a traceback
-        internal_error(e)
-        return 1
     raise AssertionError("the run loop only ends by GuestExit")
 
 
 def internal_error(e: BaseException) -> None:
     """Report an emulator bug in one line (the traceback with LLEMU_DEBUG=1)."""
+    sys.stdout.flush()
     if os.environ.get("LLEMU_DEBUG"):
         traceback.print_exception(e)
     where = traceback.extract_tb(e.__traceback__)[-1] if e.__traceback__ else None

@@ -25,6 +25,8 @@ FIELDS: list[tuple[str, type, int]] = [
     ("mxcsr", ctypes.c_uint32, 1),       # host MXCSR to use while guest code runs
     ("cpu_index", ctypes.c_uint32, 1),
     ("insn_count", ctypes.c_uint64, 1),  # guest instructions run (counted under -d stats)
+    ("redirect", ctypes.c_uint32, 1),    # a plugin callback moved the pc (qemu_plugin_set_pc)
+    ("pad1", ctypes.c_uint32, 1),
     ("fault_mxcsr", ctypes.c_uint32, 1),  # host MXCSR when a guest access faulted
     ("pad0", ctypes.c_uint32, 1),
     ("jmpbuf", ctypes.c_uint64, 32),     # sigjmp_buf: the run loop's re-entry after a host fault

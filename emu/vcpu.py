@@ -22,6 +22,7 @@ SEGV_MAPERR, SEGV_ACCERR, BUS_ADRALN, ILL_ILLOPC, TRAP_BRKPT = 1, 2, 1, 1, 1
 # x86 MXCSR rounding-control bits for RISC-V frm 0..3 (RNE, RTZ, RDN, RUP).
 MXCSR_ROUNDING = (0x0000, 0x6000, 0x2000, 0x4000)
 FUTEX_WAKE = 1
+INTERRUPT, EXCEPTION = 1, 2       # qemu_plugin_discon_type
 
 
 def mxcsr_for(frm: int) -> int:
@@ -58,20 +59,24 @@ class VCpu:
             log.write(f"--- {sig_name(sig)} {{si_signo={sig_name(sig)}, si_code={code}, "
                       f"si_addr=0x{addr:016x}}} ---\n")
         self.process.fault_signal(sig)
-        self._enter_handler(sig, sigframe.siginfo(sig, code, addr=addr))
+        self._enter_handler(sig, sigframe.siginfo(sig, code, addr=addr), EXCEPTION)
 
     def deliver_signals(self) -> None:
         """Run guest handlers for the signals that are pending and unblocked."""
         while (taken := self.process.next_handled_signal()) is not None:
             sig, code = taken
-            self._enter_handler(sig, sigframe.siginfo(sig, code, pid=self.process.pid, uid=os.getuid()))
+            info = sigframe.siginfo(sig, code, pid=self.process.pid, uid=os.getuid())
+            self._enter_handler(sig, info, INTERRUPT)
 
-    def _enter_handler(self, sig: int, info: bytes) -> None:
+    def _enter_handler(self, sig: int, info: bytes, kind: int) -> None:
+        """Push the signal frame; plugins see the jump as a discontinuity."""
+        from_pc = self.state.pc
         try:
             sigframe.push_frame(self.mem, self.state, self.process.signals, sig, info,
                                 self.machine.sigreturn)
         except GuestFault:          # no room for the frame: Linux kills with SIGSEGV
             raise GuestExit(128 + signal.SIGSEGV, signal=signal.SIGSEGV) from None
+        self.machine.plugins.discon(self, kind, from_pc, self.state.pc)
 
     def _segv_code(self, addr: int) -> int:
         """MAPERR or ACCERR from the guest's page table (the host sees the
@@ -110,9 +115,11 @@ class VCpu:
                 self.deliver_signals()
             elif reason == R.REQUEST:
                 s.exit_request = 0
+                if self.machine.plugins.pending_resets:
+                    self.machine.plugins.apply_resets()
                 self.deliver_signals()
             elif reason == R.FENCE_I:
-                self.cache.flush()
+                self.machine.flush_translations()
                 s.pc += 4
             elif reason == R.SEGV:
                 self.fault(signal.SIGSEGV, self._segv_code(s.exit_arg), s.exit_arg)
@@ -130,12 +137,15 @@ class VCpu:
     def run_thread(self) -> None:
         """Body of a guest thread: run; on exit clear the child tid and wake its
         joiner (CLONE_CHILD_CLEARTID); exit_group or a fatal signal ends the process."""
+        from plugin_api.core import PluginError
         try:
             self.run()
         except ThreadExit:
             self.thread_done()
         except GuestExit as e:
             self.machine.finish(e)
+        except PluginError as e:
+            self.machine.finish(None, error=str(e))
         except BaseException as e:     # noqa: BLE001 - a bug must not leave a zombie thread
             from emu.run import internal_error
             internal_error(e)

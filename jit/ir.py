@@ -64,7 +64,7 @@ OPS: dict[str, tuple[int, bool, str]] = {
     "store": (2, False, "guest store of b at a; size"),
     "amo": (2, True, "atomic read-modify-write of b at a, returns old; op, size"),
     "lr": (1, True, "load-reserved at a; size"),
-    "sc": (2, True, "store-conditional of b at a, 0 on success; size"),
+    "sc": (2, True, "store-conditional of b at a: 0 stored, 1 memory changed, 2 no reservation (no access); size"),
     # floating point (flags accrue into fflags; rm: 0-4 static, 7 dynamic)
     "fadd": (2, True, "; fmt, rm"), "fsub": (2, True, "; fmt, rm"), "fmul": (2, True, "; fmt, rm"),
     "fdiv": (2, True, "; fmt, rm"), "fsqrt": (1, True, "; fmt, rm"),
@@ -80,6 +80,11 @@ OPS: dict[str, tuple[int, bool, str]] = {
     "set_fflags": (1, False, "replace accrued flags"),
     "set_frm": (1, False, "set the dynamic rounding mode"),
     "helper": (-1, True, "call a Python helper with any number of values; name"),
+    # plugin instrumentation (inserted by plugin_api/instrument.py)
+    "plugin_cb": (0, False, "call a plugin callback; index, flags, pc"),
+    "plugin_cond_cb": (0, False, "call it if *entry <cond> imm; index, flags, pc, cond, entry, stride, imm"),
+    "plugin_inline": (1, False, "if a: *entry op= imm (ADD or STORE); op, entry, stride, imm"),
+    "plugin_mem_cb": (3, False, "if c: memory callback for address a, value b; index, flags, info, pc"),
     # block structure and exits
     "insn_start": (0, False, "start of a guest instruction; pc"),
     "goto_tb": (0, False, "jump to a known pc (chained); pc"),
@@ -124,6 +129,7 @@ class Block:
     size: int = 0           # guest bytes covered
     insns: list = field(default_factory=list)   # decoded guest instructions, in order
     likely: list[int] = field(default_factory=list)   # other pcs likely to run soon (a call's return site)
+    next_temp: int = 0      # the next free temp number
 
     def successors(self) -> list[int]:
         """Guest pcs this block can jump to directly."""
@@ -181,7 +187,6 @@ class Builder:
 
     def __init__(self, block: Block):
         self.block = block
-        self.next_temp = 0
 
     def emit(self, name: str, *args: object) -> Value | None:
         fold = FOLD.get(name)
@@ -194,8 +199,8 @@ class Builder:
             if a == 0 and name in ("add", "or", "xor"):
                 return b
         if OPS[name][1]:
-            dst = Temp(self.next_temp)
-            self.next_temp += 1
+            dst = Temp(self.block.next_temp)
+            self.block.next_temp += 1
         else:
             dst = None
         self.block.ops.append(Op(name, dst, tuple(args)))

@@ -448,7 +448,7 @@ class BlockLowering:
         self.start(fail_l)
         self.emit(f"br label %{done_l}")
         self.start(done_l)
-        self.define(op, f"phi i64 [ {r}, %{try_end} ], [ 1, %{fail_l} ]")
+        self.define(op, f"phi i64 [ {r}, %{try_end} ], [ 2, %{fail_l} ]")
         self.cache.pop(("res_val", 0), None)
         self.store_field("res_addr", "-1")
 
@@ -587,3 +587,4 @@ def lower_module(blocks: list[Block], generation: int, options: Options = Option
 
 
 from jit import lower_fp  # noqa: E402,F401  (registers the FP ops in EXTRA)
+from jit import lower_plugin  # noqa: E402,F401  (registers the plugin ops in EXTRA)

@@ -108,19 +108,51 @@ def test_unknown_syscalls_are_enosys_and_logged_as_qemu(g, logged):
                                         for n in (999, 293, 258))
 
 
+class RecordingPlugins:
+    """Stands for the plugin manager: records the syscall events it hears."""
+
+    def __init__(self, skip: dict[int, int] | None = None):
+        self.before, self.after, self.events, self.skip = [], [], [], skip or {}
+
+    def syscall(self, thread, num, args):
+        self.before.append((num, args[:2]))
+
+    def syscall_filter(self, thread, num, args):
+        return self.skip.get(num)
+
+    def syscall_ret(self, thread, num, ret):
+        self.after.append((num, ret))
+
+    def vcpu_event(self, event, thread):
+        self.events.append(event)
+
+
 def test_flush_icache_returns_zero_untraced_and_unhooked(g, logged):
-    seen = []
-    g.p.on_syscall.append(lambda n, a: seen.append(n))
+    g.p.plugins = RecordingPlugins()
     assert g.call(259, 0, 0, 0) == 0
-    assert seen == [] and logged.getvalue() == ""
+    assert g.p.plugins.before == [] and logged.getvalue() == ""
 
 
 def test_hooks_see_number_args_and_result(g):
-    before, after = [], []
-    g.p.on_syscall.append(lambda n, a: before.append((n, a[:2])))
-    g.p.on_syscall_ret.append(lambda n, r: after.append((n, r)))
+    g.p.plugins = hooks = RecordingPlugins()
     g.call("close", 12345)
-    assert before == [(57, [12345, 0])] and after == [(57, -errno.EBADF)]
+    assert hooks.before == [(57, [12345, 0])] and hooks.after == [(57, -errno.EBADF)]
+
+
+def test_filter_skips_the_host_syscall(g, tmp_path):
+    g.p.plugins = hooks = RecordingPlugins(skip={NAMES["unlinkat"]: 42})
+    victim = tmp_path / "keep"
+    victim.write_text("x")
+    assert g.call("unlinkat", -100 & MASK, g.s(str(victim)), 0) == 42
+    assert victim.exists() and hooks.after == [(NAMES["unlinkat"], 42)]
+
+
+def test_blocking_syscalls_are_idle_time(g):
+    g.p.plugins = hooks = RecordingPlugins()
+    ts = g.put(struct.pack("<qq", 0, 1000))
+    assert g.call("nanosleep", ts, 0) == 0
+    g.call("getpid")
+    assert hooks.events == ["vcpu_idle", "vcpu_resume"]
 
 
 def test_table_names_are_unique_and_numbers_generic():

@@ -20,6 +20,7 @@ CLONE_VFORK, CLONE_THREAD, CLONE_SETTLS = 0x4000, 0x10000, 0x80000
 CLONE_PARENT_SETTID, CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID = 0x100000, 0x200000, 0x1000000
 THREAD_FLAGS = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD
 TP = 4                                  # the thread pointer register
+EM_RISCV = 243
 
 
 def clone(p: Process, flags: int, newsp: int, ptid: int, tls: int, ctid: int) -> int:
@@ -94,13 +95,32 @@ def _strings(p: Process, array: int) -> list[bytes]:
     return out
 
 
+def _is_riscv64(host_path: bytes) -> bool:
+    """True for an ELF file this emulator runs (64-bit, EM_RISCV)."""
+    try:
+        with open(host_path, "rb") as f:
+            head = f.read(20)
+    except OSError:
+        return False
+    return head[:4] == b"\x7fELF" and head[4] == 2 and int.from_bytes(head[18:20], "little") == EM_RISCV
+
+
 def execve(p: Process, path: int, argv: int, envp: int) -> int:
     """Replace this emulator by a new one running the new program (the guest's
-    environment exactly, our options that QEMU also keeps: -L and -s)."""
+    environment exactly, our options that QEMU also keeps: -L and -s).
+
+    /proc/self/exe is the guest's own program, as QEMU maps it (busybox runs
+    its applets that way). A program that is not RISC-V (a host binary, or a
+    script whose interpreter is one) goes to the host's execve, which is what
+    QEMU does with every execve: the host runs it natively."""
     guest_path = p.mem.read_cstr(path)
     args = _strings(p, argv)
     env = _strings(p, envp)
-    host_path = p.resolve_path(guest_path)
+    if p.is_proc_self(guest_path, b"exe"):
+        host_path = os.fsencode(p.image.exe_path)
+    else:
+        host_path = p.resolve_path(guest_path)
+    native_path, native_args = host_path, args
     if not os.path.exists(host_path):
         raise OSError(errno.ENOENT, "no such file")
     if not os.access(host_path, os.X_OK) or os.path.isdir(host_path):
@@ -114,6 +134,10 @@ def execve(p: Process, path: int, argv: int, envp: int) -> int:
         guest_path, host_path = interp, p.resolve_path(interp)
     elif not head.startswith(b"\x7fELF"):
         raise OSError(errno.ENOEXEC, "exec format error")
+    environ = dict(e.split(b"=", 1) for e in env if b"=" in e)
+    if not _is_riscv64(host_path):
+        sys.stdout.flush()
+        os.execve(native_path, native_args, environ)
     opts = p.options
     pkg_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     boot = f"import sys; sys.path.insert(0, {pkg_root!r}); from emu.cli import main; sys.exit(main())"
@@ -122,7 +146,6 @@ def execve(p: Process, path: int, argv: int, envp: int) -> int:
         cmd += ["-L", opts.sysroot]
     cmd += ["-s", str(opts.stack_size), "-0", os.fsdecode(args[0] if args else guest_path),
             "--", os.fsdecode(host_path)] + [os.fsdecode(a) for a in args[1:]]
-    environ = dict(e.split(b"=", 1) for e in env if b"=" in e)
     sys.stdout.flush()
     os.execve(sys.executable, cmd, environ)
     return -errno.ENOEXEC

@@ -421,6 +421,76 @@ def syncfs(p: Process, fd: int) -> int:
     return host.call("syncfs", i32(fd))
 
 
+# ---- extended attributes -----------------------------------------------------
+# As QEMU 7.2 (CONFIG_ATTR): straight to the host, paths not looked up under
+# the -L sysroot; a value or list buffer is checked only when non-NULL.
+
+XATTR_SIZE_MAX = 65536
+
+
+def _xname(p: Process, addr: int) -> bytes:
+    """An attribute name; the host says ERANGE when it is empty or too long."""
+    return cstr(p.mem, addr, XATTR_SIZE_MAX)
+
+
+def _xbuf(p: Process, addr: int, size: int, writing_guest: bool) -> int | None:
+    return None if addr == 0 else (wr if writing_guest else rd)(p.mem, addr, size)
+
+
+def _setxattr(call: str, p: Process, target, name: int, value: int, size: int, flags: int) -> int:
+    return host.call(call, target, _xname(p, name), _xbuf(p, value, size, False), size, u32(flags))
+
+
+def setxattr(p: Process, pathname: int, name: int, value: int, size: int, flags: int) -> int:
+    return _setxattr("setxattr", p, cstr(p.mem, pathname), name, value, size, flags)
+
+
+def lsetxattr(p: Process, pathname: int, name: int, value: int, size: int, flags: int) -> int:
+    return _setxattr("lsetxattr", p, cstr(p.mem, pathname), name, value, size, flags)
+
+
+def fsetxattr(p: Process, fd: int, name: int, value: int, size: int, flags: int) -> int:
+    return _setxattr("fsetxattr", p, i32(fd), name, value, size, flags)
+
+
+def getxattr(p: Process, pathname: int, name: int, value: int, size: int) -> int:
+    return host.call("getxattr", cstr(p.mem, pathname), _xname(p, name),
+                     _xbuf(p, value, size, True), size)
+
+
+def lgetxattr(p: Process, pathname: int, name: int, value: int, size: int) -> int:
+    return host.call("lgetxattr", cstr(p.mem, pathname), _xname(p, name),
+                     _xbuf(p, value, size, True), size)
+
+
+def fgetxattr(p: Process, fd: int, name: int, value: int, size: int) -> int:
+    return host.call("fgetxattr", i32(fd), _xname(p, name), _xbuf(p, value, size, True), size)
+
+
+def listxattr(p: Process, pathname: int, lst: int, size: int) -> int:
+    return host.call("listxattr", cstr(p.mem, pathname), _xbuf(p, lst, size, True), size)
+
+
+def llistxattr(p: Process, pathname: int, lst: int, size: int) -> int:
+    return host.call("llistxattr", cstr(p.mem, pathname), _xbuf(p, lst, size, True), size)
+
+
+def flistxattr(p: Process, fd: int, lst: int, size: int) -> int:
+    return host.call("flistxattr", i32(fd), _xbuf(p, lst, size, True), size)
+
+
+def removexattr(p: Process, pathname: int, name: int) -> int:
+    return host.call("removexattr", cstr(p.mem, pathname), _xname(p, name))
+
+
+def lremovexattr(p: Process, pathname: int, name: int) -> int:
+    return host.call("lremovexattr", cstr(p.mem, pathname), _xname(p, name))
+
+
+def fremovexattr(p: Process, fd: int, name: int) -> int:
+    return host.call("fremovexattr", i32(fd), _xname(p, name))
+
+
 # ---- waiting on descriptors ------------------------------------------------
 
 def ppoll(p: Process, fds: int, nfds: int, tmo: int, sigmask: int, sigsetsize: int) -> int:

@@ -30,7 +30,9 @@ NR = dict(
     fchmodat=268, faccessat=269, pselect6=270, ppoll=271, utimensat=280, fallocate=285,
     eventfd2=290, dup3=292, pipe2=293, prlimit64=302, syncfs=306, getcpu=309, renameat2=316,
     getrandom=318, memfd_create=319, copy_file_range=326, statx=332, close_range=436,
-    faccessat2=439,
+    faccessat2=439, setxattr=188, lsetxattr=189, fsetxattr=190, getxattr=191, lgetxattr=192,
+    fgetxattr=193, listxattr=194, llistxattr=195, flistxattr=196, removexattr=197,
+    lremovexattr=198, fremovexattr=199, ioprio_set=251, ioprio_get=252,
 )
 
 _MASK = (1 << 64) - 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import os
 import threading
+import time
 from typing import Callable, NoReturn
 
 from emu.linux import signals, strace
@@ -20,7 +21,7 @@ from emu.memory import GuestFault, GuestMemory
 from emu.state import CpuState
 
 MASK64 = (1 << 64) - 1
-_PROC_FILES = (b"exe", b"maps", b"cmdline", b"auxv")
+_PROC_FILES = (b"exe", b"maps", b"stat", b"cmdline", b"auxv")
 
 
 class GuestExit(Exception):
@@ -45,6 +46,11 @@ class GuestExit(Exception):
         raise SystemExit(self.status)
 
 
+# Syscalls that may wait in the host: plugins hear vcpu_idle before and vcpu_resume after.
+BLOCKING = frozenset({"futex", "nanosleep", "clock_nanosleep", "rt_sigsuspend", "wait4", "ppoll",
+                      "pselect6", "epoll_pwait"})
+
+
 class ThreadExit(Exception):
     """exit() of one thread while others live: only that vCPU stops."""
 
@@ -63,13 +69,13 @@ class Process:
         self.pid = os.getpid()
         self.signals = SignalState()
         self.comm = os.fsencode(os.path.basename(image.exe_path))[:15]
+        # When the process started, in clock ticks since boot (/proc/self/stat).
+        self.start_ticks = int(time.clock_gettime(time.CLOCK_BOOTTIME) * os.sysconf("SC_CLK_TCK"))
         self.uname_release: str | None = None   # QEMU's -r
         # Signals the guest raised on itself whose default action applies once
         # the current syscall has returned (as the kernel acts on return to user).
         self.taken: list[tuple[int, int]] = []  # (signal, si_code)
-        # Plugin hooks: on_syscall(num, args) before the call, on_syscall_ret(num, ret) after.
-        self.on_syscall: list[Callable[[int, list[int]], None]] = []
-        self.on_syscall_ret: list[Callable[[int, int], None]] = []
+        self.plugins = None                     # the plugin manager, when a machine runs us
         # Set by the machine: the native catcher of host signals, and the machine
         # itself (threads); each vCPU thread sets `local.cpu` to itself.
         self.host_signals = None
@@ -104,22 +110,31 @@ class Process:
         if sc is not None and not sc.traced:
             cpu.x[10] = sc.handler(self, *args[:sc.nargs]) & MASK64
             return
-        for cb in self.on_syscall:
-            cb(num, args)
+        plugins, thread = self.plugins, getattr(self.local, "cpu", None)
+        if plugins:
+            plugins.syscall(thread, num, args)
         tracing = log.on("strace")
         if tracing:
             log.write(strace.format_call(self, num, sc, args))
-        if sc is None:
+        skipped = plugins.syscall_filter(thread, num, args) if plugins else None
+        if skipped is not None:
+            ret = skipped
+        elif sc is None:
             if log.on("unimp"):
                 log.write(f"Unsupported syscall: {num - (1 << 64) if num >> 63 else num}\n")
             ret = -errno.ENOSYS
         else:
+            waits = plugins is not None and sc.name in BLOCKING
+            if waits:
+                plugins.vcpu_event("vcpu_idle", thread)
             ret = self.run(sc, args)
+            if waits:
+                plugins.vcpu_event("vcpu_resume", thread)
             if tracing:
                 log.write(strace.format_ret(self, sc, ret, args))
         cpu.x[10] = ret & MASK64
-        for cb in self.on_syscall_ret:
-            cb(num, ret)
+        if plugins:
+            plugins.syscall_ret(thread, num, ret)
         if self.taken:
             self.take_signals(tracing)
 
@@ -252,7 +267,8 @@ class Process:
         if entry == b"exe":
             fd = os.open(self.image.exe_path, os.O_RDONLY)
         else:
-            content = {b"maps": self._maps, b"cmdline": self._cmdline, b"auxv": self._auxv}[entry]()
+            content = {b"maps": self._maps, b"stat": self._stat, b"cmdline": self._cmdline,
+                       b"auxv": self._auxv}[entry]()
             fd = os.memfd_create(entry.decode(), 0)
             os.write(fd, content)
             os.lseek(fd, 0, os.SEEK_SET)
@@ -274,6 +290,18 @@ class Process:
             head = f"{v.start:08x}-{v.end:08x} {perms} {v.offset:08x} {dev} {ino}"
             lines.append(f"{head:<72} {v.name}".rstrip() if v.name else head)
         return ("\n".join(lines) + "\n").encode()
+
+    def _stat(self) -> bytes:
+        """QEMU 7.2's open_self_stat: 44 fields, all 0 but pid, comm (the basename
+        of argv[0], at most 15 bytes), ppid, starttime and the start of the stack."""
+        argv0 = os.fsencode(self.image.argv[0]) if self.image.argv else b""
+        fields = [b"0"] * 44
+        fields[0] = b"%d" % os.getpid()
+        fields[1] = b"(" + argv0.rsplit(b"/", 1)[-1][:15] + b")"
+        fields[3] = b"%d" % os.getppid()
+        fields[21] = b"%d" % self.start_ticks
+        fields[27] = b"%d" % self.image.start_stack
+        return b" ".join(fields) + b"\n"
 
     def _cmdline(self) -> bytes:
         return b"".join(os.fsencode(a) + b"\0" for a in self.image.argv)

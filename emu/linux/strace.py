@@ -202,6 +202,18 @@ def ioctl_struct(p: Process, req: int, addr: int) -> str:
     return str(int.from_bytes(raw, "little", signed=True))
 
 
+def xattr_list(p: Process, addr: int, size: int) -> str:
+    """The names a listxattr returned, as QEMU prints them: "a","b" (NULL for no buffer)."""
+    if addr == 0:
+        return "NULL"
+    try:
+        raw = p.mem.read(addr, size)
+    except GuestFault:
+        return pointer(addr)
+    return ",".join('"' + name.decode("utf-8", "backslashreplace") + '"'
+                    for name in raw.split(b"\0")[:-1])
+
+
 def _enum(table: dict[int, str], v: int, fallback: Callable[[int], str] = str) -> str:
     return table.get(v, fallback(v))
 
@@ -211,6 +223,7 @@ KINDS: dict[str, Callable[[Process, int], str]] = {
     "d": lambda p, v: str(i32(v)),
     "u": lambda p, v: str(u32(v)),
     "ld": lambda p, v: str(i64(v)),
+    "lu": lambda p, v: str(v & ((1 << 64) - 1)),
     "x": lambda p, v: _hex(u32(v)),
     "o": lambda p, v: _oct(u32(v)),
     "p": lambda p, v: pointer(v),
@@ -338,6 +351,8 @@ def format_ret(p: Process, sc: Syscall, ret: int, args: list[int]) -> str:
         extra = f" ({timespec(p, args[1])})"
     elif sc.ret == "tv_tz":
         extra = f" ({timespec(p, args[0], usec=True)},{timezone(p, args[1])})"
+    elif sc.ret == "xattrs":
+        extra = f" (list = {xattr_list(p, args[1], ret)})"
     elif sc.ret == "ioctl":
         from emu.linux.fs import IOCTLS
         entry = IOCTLS.get(u32(args[1]))

@@ -25,7 +25,7 @@ class Syscall:
     name: str
     handler: Callable[..., int]
     fmt: str | None = None      # -strace argument kinds
-    ret: str = ""               # "", "addr", "none", "ts1", "tv_tz", "ioctl"
+    ret: str = ""               # "", "addr", "none", "ts1", "tv_tz", "ioctl", "xattrs"
     traced: bool = True         # False: invisible to -strace and plugins (QEMU's cpu_loop)
     nargs: int = field(init=False, default=0)
 
@@ -41,12 +41,26 @@ RISCV_FLUSH_ICACHE = 259
 
 _ROWS = [
     # nr  name                 handler                 -strace args             ret
+    (5,   "setxattr",          fs.setxattr,            None),
+    (6,   "lsetxattr",         fs.lsetxattr,           None),
+    (7,   "fsetxattr",         fs.fsetxattr,           None),
+    (8,   "getxattr",          fs.getxattr,            "s s p lu"),
+    (9,   "lgetxattr",         fs.lgetxattr,           "s s p lu"),
+    (10,  "fgetxattr",         fs.fgetxattr,           "d s p lu"),
+    (11,  "listxattr",         fs.listxattr,           "s p lu",                "xattrs"),
+    (12,  "llistxattr",        fs.llistxattr,          "s p lu",                "xattrs"),
+    (13,  "flistxattr",        fs.flistxattr,          "d p lu",                "xattrs"),
+    (14,  "removexattr",       fs.removexattr,         "s s"),
+    (15,  "lremovexattr",      fs.lremovexattr,        "s s"),
+    (16,  "fremovexattr",      fs.fremovexattr,        "d s"),
     (17,  "getcwd",            fs.getcwd,              "P d"),
     (19,  "eventfd2",          fs.eventfd2,            None),
     (23,  "dup",               fs.dup,                 "d"),
     (24,  "dup3",              fs.dup3,                "d d d"),
     (25,  "fcntl",             fs.fcntl,               "d fcntl"),
     (29,  "ioctl",             fs.ioctl,               "d ioctl",               "ioctl"),
+    (30,  "ioprio_set",        task.ioprio_set,        None),
+    (31,  "ioprio_get",        task.ioprio_get,        None),
     (32,  "flock",             fs.flock,               None),
     (33,  "mknodat",           fs.mknodat,             "at s mode u"),
     (34,  "mkdirat",           fs.mkdirat,             "at s mode"),
@@ -156,6 +170,7 @@ _ROWS = [
     (221, "execve",            clone.execve,           "s p p"),
     (260, "wait4",             task.wait4,             None),
     (261, "prlimit64",         task.prlimit64,         None),
+    (267, "syncfs",            fs.syncfs,              "d"),
     (276, "renameat2",         fs.renameat2,           None),
     (278, "getrandom",         task.getrandom,         "P u u"),
     (279, "memfd_create",      fs.memfd_create,        None),

@@ -153,6 +153,14 @@ def setpriority(p: Process, which: int, who: int, prio: int) -> int:
     return host.call("setpriority", i32(which), i32(who), i32(prio))
 
 
+def ioprio_set(p: Process, which: int, who: int, ioprio: int) -> int:
+    return host.call("ioprio_set", i32(which), i32(who), i32(ioprio))
+
+
+def ioprio_get(p: Process, which: int, who: int) -> int:
+    return host.call("ioprio_get", i32(which), i32(who))
+
+
 def uname(p: Process, buf: int) -> int:
     u = os.uname()
     release = p.uname_release or u.release
@@ -238,10 +246,13 @@ def getcpu(p: Process, cpu: int, node: int, cache: int) -> int:
 
 
 PR_SET_PDEATHSIG, PR_GET_PDEATHSIG, PR_SET_NAME, PR_GET_NAME = 1, 2, 15, 16
-# Options without pointer arguments that QEMU 7.2 hands to the host unchanged.
-_PRCTL_PASS = {3, 4, 7, 8, 13, 14, 29, 30, 33, 34, 38, 39, 57, 58}
-# Options QEMU 7.2 refuses with EINVAL without logging.
-_PRCTL_EINVAL = {10, 11, 12, 19, 20, 21, 22, 25, 26, 35, 36, 37, 40, 41, 42, 52, 53, 59}
+# Options without pointer arguments that QEMU 7.2 hands to the host unchanged
+# (as Debian's 7.2 does: probed, since libcap's cap_get_bound needs 23).
+_PRCTL_PASS = {3, 4, 7, 8, 13, 14, 23, 24, 27, 28, 29, 30, 33, 34, 38, 39, 47, 57, 58}
+# Options QEMU 7.2 refuses with EINVAL without logging (the unaligned-access,
+# FP-emulation, FP-mode, SVE, pointer-auth, tagged-address and SME ones too).
+_PRCTL_EINVAL = {5, 6, 9, 10, 11, 12, 19, 20, 21, 22, 25, 26, 35, 36, 37, 40, 41, 42, 45, 46, 50,
+                 51, 52, 53, 54, 55, 56, 59, 63, 64}
 
 
 def prctl(p: Process, option: int, a2: int, a3: int, a4: int, a5: int) -> int:

@@ -12,6 +12,6 @@ def _amo(kind: str, size: int):
 SEM = {}
 for _sfx, _size in SIZES.items():
     SEM[f"lr.{_sfx}"] = (lambda size: lambda b, i: b.set_x(i.rd, b.lr(b.x(i.rs1), size)))(_size)
-    SEM[f"sc.{_sfx}"] = (lambda size: lambda b, i: b.set_x(i.rd, b.sc(b.x(i.rs1), b.x(i.rs2), size)))(_size)
+    SEM[f"sc.{_sfx}"] = (lambda size: lambda b, i: b.set_x(i.rd, b.ne(b.sc(b.x(i.rs1), b.x(i.rs2), size), 0)))(_size)
     for _kind in AMOS:
         SEM[f"amo{_kind}.{_sfx}"] = _amo(_kind, _size)

@@ -1,0 +1,114 @@
+"""Lowering of the plugin ops: callbacks into Python and inline scoreboard ops.
+
+An inline op works on the running vCPU's element of a scoreboard:
+entry + cpu_index * stride, a constant address (scoreboards never move).
+A callback stores the pc first, so R_REGS callbacks see an exact state
+(registers are written through already); RW_REGS callbacks may change
+registers, so cached values are dropped after them; after an RW_REGS_PC
+callback, a pc moved by qemu_plugin_set_pc leaves the block at once.
+"""
+from __future__ import annotations
+
+from emu import state as st
+from jit.helpers import helper_id
+from jit.ir import Op, to_signed
+from jit.lower import EXTRA, BlockLowering
+
+R = st.ExitReason
+NO_REGS, R_REGS, RW_REGS, RW_REGS_PC = 0, 1, 2, 3
+INLINE_ADD, INLINE_STORE = 0, 1
+# QEMU's qemu_plugin_cond values -> icmp predicates (unsigned, as QEMU compares u64)
+CONDS = {2: "eq", 3: "ne", 4: "ult", 5: "ule", 6: "ugt", 7: "uge"}
+
+
+def entry_ptr(L: BlockLowering, entry: int, stride: int) -> str:
+    """Address of the running vCPU's element of a scoreboard entry."""
+    idx = L.load_field("cpu_index")
+    off = L.fresh()
+    L.emit(f"{off} = mul i64 {idx}, {stride}")
+    addr = L.fresh()
+    L.emit(f"{addr} = add i64 {off}, {entry}")
+    p = L.fresh()
+    L.emit(f"{p} = inttoptr i64 {addr} to ptr")
+    return p
+
+
+def guarded(L: BlockLowering, guard: str, body) -> None:
+    """Emit body() under `if guard != 0` (no branch for a constant guard)."""
+    if guard.lstrip("-").isdigit():
+        if int(guard):
+            body()
+        return
+    c = L.fresh()
+    L.emit(f"{c} = icmp ne i64 {guard}, 0")
+    yes, done = L.label("plugin_on"), L.label("plugin_done")
+    L.emit(f"br i1 {c}, label %{yes}, label %{done}")
+    before = dict(L.cache)
+    L.start(yes)
+    body()
+    after = dict(L.cache)
+    L.emit(f"br label %{done}")
+    L.start(done)
+    L.merge_cache(before, after)
+
+
+def call(L: BlockLowering, helper: str, index: int, flags: int, pc: int, args: list[str]) -> None:
+    L.emit(f"store i64 {to_signed(pc)}, ptr {L.field_ptr('pc')}")
+    L.pc_saved = pc
+    L.call_python(helper_id(helper), [str(index)] + args + ["0"] * (3 - len(args)))
+    if flags >= RW_REGS:
+        L.forget_state()
+    if flags == RW_REGS_PC:
+        moved = L.fresh()
+        L.emit(f"{moved} = load i32, ptr {L.field_ptr('redirect')}")
+        stay = L.fresh()
+        L.emit(f"{stay} = icmp eq i32 {moved}, 0")
+        go_on, leave = L.label("stay"), L.label("redirected")
+        L.cold_branch(stay, go_on, leave)
+        L.start(leave)
+        L.emit(f"store i32 0, ptr {L.field_ptr('redirect')}")
+        L.emit(f"store i32 {int(R.REQUEST)}, ptr {L.field_ptr('exit_reason')}")
+        L.emit("ret void")
+        L.start(go_on)
+    L.pc_saved = None
+
+
+def lower_cb(L: BlockLowering, op: Op) -> None:
+    index, flags, pc = op.args
+    call(L, "plugin_exec", index, flags, pc, [])
+
+
+def lower_cond_cb(L: BlockLowering, op: Op) -> None:
+    index, flags, pc, cond, entry, stride, imm = op.args
+    v = L.fresh()
+    L.emit(f"{v} = load i64, ptr {entry_ptr(L, entry, stride)}")
+    hit = L.fresh()
+    L.emit(f"{hit} = icmp {CONDS[cond]} i64 {v}, {to_signed(imm)}")
+    flag = L.fresh()
+    L.emit(f"{flag} = zext i1 {hit} to i64")
+    guarded(L, flag, lambda: call(L, "plugin_exec", index, flags, pc, []))
+
+
+def lower_inline(L: BlockLowering, op: Op) -> None:
+    guard, kind, entry, stride, imm = op.args
+
+    def body() -> None:
+        p = entry_ptr(L, entry, stride)
+        if kind == INLINE_STORE:
+            L.emit(f"store i64 {to_signed(imm)}, ptr {p}")
+            return
+        old, new = L.fresh(), L.fresh()
+        L.emit(f"{old} = load i64, ptr {p}")
+        L.emit(f"{new} = add i64 {old}, {to_signed(imm)}")
+        L.emit(f"store i64 {new}, ptr {p}")
+    guarded(L, L.val(guard), body)
+
+
+def lower_mem_cb(L: BlockLowering, op: Op) -> None:
+    vaddr, value, guard, index, flags, info, pc = op.args
+    args = [L.val(vaddr), str(info), L.val(value)]
+    guarded(L, L.val(guard), lambda: call(L, "plugin_mem", index, flags, pc, args))
+
+
+EXTRA.update({"plugin_cb": lower_cb, "plugin_cond_cb": lower_cond_cb,
+              "plugin_inline": lower_inline, "plugin_mem_cb": lower_mem_cb})

@@ -1,0 +1,315 @@
+"""Plugins at run time: loading, lifecycle, events, and the Python side of the
+callbacks that compiled code makes.
+
+One PluginManager serves one guest process (`MANAGER`, set when the machine
+starts); the public functions in plugin_api/__init__.py act on it.
+"""
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from emu.log import log
+from jit.ir import Block
+from plugin_api import instrument
+from plugin_api.enums import (QEMU_PLUGIN_MIN_VERSION, QEMU_PLUGIN_VERSION, qemu_info_system,
+                              qemu_info_t, qemu_plugin_discon_type)
+
+BUNDLED = Path(__file__).resolve().parent.parent / "contrib_plugins"
+EVENTS = ("vcpu_init", "vcpu_exit", "vcpu_idle", "vcpu_resume", "tb_trans", "flush", "atexit",
+          "syscall", "syscall_ret", "syscall_filter", "discon")
+
+
+class PluginError(Exception):
+    """A plugin failed to load or raised: one error line, the guest stops."""
+
+
+class SetPc(BaseException):
+    """qemu_plugin_set_pc: leave the callback, resume the guest at `pc`."""
+
+    def __init__(self, pc: int):
+        super().__init__(hex(pc))
+        self.pc = pc
+
+
+@dataclass
+class Plugin:
+    id: int
+    name: str
+    path: str
+    args: list[str]
+    module: object = None
+    events: dict[str, list] = field(default_factory=lambda: {e: [] for e in EVENTS})
+    discon_mask: int = 0
+    resetting: Callable | None = None
+
+
+@dataclass
+class DynCallback:
+    """A callback compiled code calls by index: exec (vcpu, userdata) or mem
+    (vcpu, info, vaddr, userdata)."""
+    plugin: Plugin
+    fn: Callable
+    userdata: object
+    flags: int
+
+
+class Context(threading.local):
+    """What the callback running on this thread may do."""
+    cpu = None
+    flags = None            # None: not in a flagged callback (registers allowed)
+    mem_value = 0
+
+
+def parse_spec(spec: str) -> tuple[str, list[str]]:
+    """`[file=]PATH[,name=value...]` -> (path, ["name=value", ...])."""
+    parts = [p for p in spec.split(",") if p != ""]
+    if not parts:
+        raise PluginError("empty -plugin argument")
+    path = parts[0][5:] if parts[0].startswith("file=") else parts[0]
+    return path, parts[1:]
+
+
+def resolve(path: str) -> Path:
+    """A plugin file, or the bundled plugin of that name (QEMU's libNAME.so too)."""
+    p = Path(path)
+    if p.is_file():
+        return p
+    stem = p.name
+    for suffix in (".py", ".so"):
+        stem = stem.removesuffix(suffix)
+    stem = stem.removeprefix("lib")
+    bundled = BUNDLED / f"{stem}.py"
+    if bundled.is_file():
+        return bundled
+    raise PluginError(f"could not load plugin {path}: no such file or bundled plugin")
+
+
+class PluginManager:
+    """The loaded plugins of one guest process."""
+
+    def __init__(self, machine):
+        self.machine = machine
+        self.plugins: list[Plugin] = []
+        self.callbacks: list[DynCallback | None] = []
+        self.ctx = Context()
+        self.failed: BaseException | None = None
+        self.time_controller: object | None = None
+        self.pending_resets: list[tuple[Plugin, Callable, bool]] = []
+        self.translating: Plugin | None = None   # whose tb_trans callback runs now
+
+    # ---- loading -----------------------------------------------------------
+    def load(self, spec: str) -> Plugin:
+        path, args = parse_spec(spec)
+        file = resolve(path)
+        plugin = Plugin(len(self.plugins), file.stem, str(file), args)
+        module_name = f"llemu_plugin_{plugin.id}_{file.stem}"
+        try:
+            spec_ = importlib.util.spec_from_file_location(module_name, file)
+            module = importlib.util.module_from_spec(spec_)
+            sys.modules[module_name] = module
+            spec_.loader.exec_module(module)
+        except Exception as e:
+            raise PluginError(f"could not load plugin {path}: {type(e).__name__}: {e}") from None
+        install = getattr(module, "qemu_plugin_install", None)
+        if not callable(install):
+            raise PluginError(f"could not load plugin {path}: no qemu_plugin_install")
+        version = getattr(module, "qemu_plugin_version", QEMU_PLUGIN_VERSION)
+        if not QEMU_PLUGIN_MIN_VERSION <= version <= QEMU_PLUGIN_VERSION:
+            raise PluginError(f"could not load plugin {path}: plugin API version {version} "
+                              f"(llemu supports {QEMU_PLUGIN_MIN_VERSION}..{QEMU_PLUGIN_VERSION})")
+        plugin.module = module
+        self.plugins.append(plugin)
+        info = qemu_info_t(system=qemu_info_system(1, 64))
+        try:
+            rc = install(plugin.id, info, list(args))
+        except Exception as e:
+            raise PluginError(f"plugin {plugin.name}: {type(e).__name__}: {e}") from None
+        if rc != 0:
+            raise PluginError(f"could not load plugin {path}: qemu_plugin_install returned {rc}")
+        return plugin
+
+    def plugin(self, id: int) -> Plugin:
+        if not 0 <= id < len(self.plugins):
+            raise ValueError(f"no plugin with id {id}")
+        return self.plugins[id]
+
+    def register(self, id: int, event: str, cb: Callable, *extra) -> None:
+        """Add `cb` for `event`; events with a parameter (atexit's userdata,
+        discon's type mask) keep (cb, parameter)."""
+        self.plugin(id).events[event].append((cb, *extra) if extra else cb)
+
+    def active(self, event: str):
+        for p in self.plugins:
+            for cb in p.events[event]:
+                yield p, cb
+
+    # ---- errors ----------------------------------------------------------------
+    def guard(self, plugin: Plugin, fn: Callable, *args):
+        """Call plugin code; an exception becomes a PluginError that stops the guest."""
+        try:
+            return fn(*args)
+        except (SetPc, PluginError):
+            raise
+        except Exception as e:
+            raise PluginError(f"plugin {plugin.name}: {type(e).__name__}: {e}") from e
+
+    # ---- translation -------------------------------------------------------------
+    def instrument(self, block: Block) -> Block:
+        """Let tb_trans callbacks see the block and put their requests into it."""
+        if not any(p.events["tb_trans"] for p in self.plugins):
+            return block
+        tb = instrument.qemu_plugin_tb(block, self.machine.mem, self.machine.symbols)
+        for p, cb in self.active("tb_trans"):
+            self.translating = p
+            self.guard(p, cb, p.id, tb)
+        self.translating = None
+        if tb.instrumented():
+            instrument.rewrite(tb)
+            if log.on("op_plugin"):
+                log.write("OP after instrumentation:\n" + block.dump() + "\n")
+        return block
+
+    def add_callback(self, plugin: Plugin, fn: Callable, userdata, flags: int) -> int:
+        self.callbacks.append(DynCallback(plugin, fn, userdata, int(flags)))
+        return len(self.callbacks) - 1
+
+    # ---- calls from compiled code ---------------------------------------------------
+    def exec_callback(self, cpu, index: int, *_: int) -> int:
+        cb = self.callbacks[index]
+        if cb is not None:
+            self._run(cpu, cb, cb.fn, cpu.state.cpu_index, cb.userdata)
+        return 0
+
+    def mem_callback(self, cpu, index: int, vaddr: int, info: int, value: int) -> int:
+        cb = self.callbacks[index]
+        if cb is not None:
+            size = 1 << (info & 3)
+            self.ctx.mem_value = value & ((1 << (8 * size)) - 1)
+            self._run(cpu, cb, cb.fn, cpu.state.cpu_index, info, vaddr, cb.userdata)
+        return 0
+
+    def _run(self, cpu, cb: DynCallback, fn: Callable, *args) -> None:
+        ctx = self.ctx
+        saved = ctx.cpu, ctx.flags
+        ctx.cpu, ctx.flags = cpu, cb.flags
+        try:
+            self.guard(cb.plugin, fn, *args)
+        except SetPc as jump:
+            cpu.state.pc = jump.pc
+            cpu.state.redirect = 1
+        finally:
+            ctx.cpu, ctx.flags = saved
+
+    # ---- events -------------------------------------------------------------------
+    def in_cpu(self, cpu, fn: Callable, plugin: Plugin, *args):
+        """Run an event callback with `cpu` as the current vCPU (registers allowed;
+        a qemu_plugin_set_pc there moves the pc the vCPU resumes at)."""
+        ctx = self.ctx
+        saved = ctx.cpu, ctx.flags
+        ctx.cpu, ctx.flags = cpu, None
+        try:
+            return self.guard(plugin, fn, *args)
+        except SetPc as jump:
+            cpu.state.pc = jump.pc
+            return None
+        finally:
+            ctx.cpu, ctx.flags = saved
+
+    def vcpu_event(self, event: str, cpu) -> None:
+        for p, cb in self.active(event):
+            self.in_cpu(cpu, cb, p, p.id, cpu.state.cpu_index)
+
+    def flush(self) -> None:
+        for p, cb in self.active("flush"):
+            self.guard(p, cb, p.id)
+
+    def syscall(self, cpu, num: int, args: list[int]) -> None:
+        a = (list(args) + [0] * 8)[:8]
+        for p, cb in self.active("syscall"):
+            self.in_cpu(cpu, cb, p, p.id, cpu.state.cpu_index, _signed(num), *a)
+
+    def syscall_filter(self, cpu, num: int, args: list[int]) -> int | None:
+        """The value of the first filter that skips the syscall, or None."""
+        a = (list(args) + [0] * 8)[:8]
+        for p, cb in self.active("syscall_filter"):
+            r = self.in_cpu(cpu, cb, p, p.id, cpu.state.cpu_index, _signed(num), *a)
+            if isinstance(r, tuple) and r and r[0]:
+                return int(r[1])
+        return None
+
+    def syscall_ret(self, cpu, num: int, ret: int) -> None:
+        for p, cb in self.active("syscall_ret"):
+            self.in_cpu(cpu, cb, p, p.id, cpu.state.cpu_index, _signed(num), _signed(ret))
+
+    def discon(self, cpu, kind: qemu_plugin_discon_type, from_pc: int, to_pc: int) -> None:
+        for p, (cb, mask) in self.active("discon"):
+            if mask & kind:
+                self.in_cpu(cpu, cb, p, p.id, cpu.state.cpu_index, kind, from_pc, to_pc)
+
+    def atexit(self) -> None:
+        """End of the process: vCPU exit callbacks, then atexit ones (each plugin
+        gets its chance even if another failed)."""
+        errors = []
+        for cpu in list(self.machine.cpus.values()):
+            try:
+                self.vcpu_event("vcpu_exit", cpu)
+            except PluginError as e:
+                errors.append(e)
+        for p, (cb, userdata) in self.active("atexit"):
+            try:
+                self.guard(p, cb, p.id, userdata)
+            except PluginError as e:
+                errors.append(e)
+        if errors:
+            raise errors[0]
+
+    # ---- reset and uninstall ---------------------------------------------------------
+    def request_reset(self, plugin: Plugin, cb: Callable | None, uninstall: bool) -> None:
+        """Asynchronous: done when no vCPU runs translated code (the run loop asks)."""
+        self.pending_resets.append((plugin, cb, uninstall))
+        for cpu in list(self.machine.cpus.values()):
+            cpu.state.exit_request = 1
+
+    def apply_resets(self) -> None:
+        """Drop the plugins' callbacks and every translation that carried them."""
+        pending, self.pending_resets = self.pending_resets, []
+        for plugin, _, uninstall in pending:
+            for event in EVENTS:
+                plugin.events[event].clear()
+            self.callbacks = [c if c is None or c.plugin is not plugin else None for c in self.callbacks]
+        self.machine.flush_translations()
+        for plugin, cb, uninstall in pending:
+            if uninstall and plugin in self.plugins:
+                self.plugins[self.plugins.index(plugin)] = Plugin(plugin.id, plugin.name, plugin.path, [])
+            if cb is not None:
+                self.guard(plugin, cb, plugin.id)
+
+
+def _signed(v: int) -> int:
+    v &= (1 << 64) - 1
+    return v - (1 << 64) if v >> 63 else v
+
+
+MANAGER: PluginManager | None = None
+
+
+def manager() -> PluginManager:
+    if MANAGER is None:
+        raise RuntimeError("no plugin manager: plugins run inside llemu")
+    return MANAGER
+
+
+def output(text: str) -> None:
+    """qemu_plugin_outs: the debug log (stderr unless -D), whether or not -d plugin is on."""
+    log.write(text)
+
+
+def env_plugins() -> list[str]:
+    spec = os.environ.get("QEMU_PLUGIN")
+    return [spec] if spec else []

@@ -1,0 +1,144 @@
+"""Translation-time instrumentation: what a tb_trans callback sees and asks for,
+and the rewrite of the block's IR that puts those requests in.
+
+Instruction callbacks and inline ops go right after the instruction's
+`insn_start` (so they run before it, and count an instruction that then
+faults); TB-level ones before the first instruction's; memory callbacks and
+inline ops after each guest access of the instruction, which a faulting
+access never reaches.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from jit.ir import Block, Builder, Op
+from plugin_api.enums import qemu_plugin_cond as Cond
+from plugin_api.enums import qemu_plugin_mem_rw as RW
+from plugin_api.scoreboard import qemu_plugin_u64
+
+MEM_R, MEM_W = int(RW.QEMU_PLUGIN_MEM_R), int(RW.QEMU_PLUGIN_MEM_W)
+SIZE_SHIFT = {1: 0, 2: 1, 4: 2, 8: 3}
+# Bits of our qemu_plugin_meminfo_t.
+INFO_SIGN, INFO_BIG_ENDIAN, INFO_STORE = 1 << 2, 1 << 3, 1 << 4
+
+
+def meminfo(size: int, signed: bool, store: bool) -> int:
+    return SIZE_SHIFT[size] | (INFO_SIGN if signed else 0) | (INFO_STORE if store else 0)
+
+
+@dataclass
+class Request:
+    """One registration made during translation."""
+    kind: str                     # "cb", "inline", "mem_cb", "mem_inline"
+    callback: int = -1            # index in the manager's table of callbacks (cb kinds)
+    flags: int = 0
+    cond: int = int(Cond.QEMU_PLUGIN_COND_ALWAYS)
+    entry: qemu_plugin_u64 | None = None
+    imm: int = 0
+    op: int = 0
+    rw: int = 0
+
+
+class qemu_plugin_insn:
+    """One translated instruction, as a tb_trans callback sees it."""
+
+    def __init__(self, tb: qemu_plugin_tb, insn, index: int):
+        self.tb = tb
+        self.insn = insn
+        self.index = index
+        self.requests: list[Request] = []
+        self.mem_requests: list[Request] = []
+
+
+class qemu_plugin_tb:
+    """One translation block, as a tb_trans callback sees it."""
+
+    def __init__(self, block: Block, mem, symbols):
+        self.block = block
+        self.mem = mem
+        self.symbols = symbols
+        self.insns = [qemu_plugin_insn(self, insn, k) for k, insn in enumerate(block.insns)]
+        self.requests: list[Request] = []
+
+    def instrumented(self) -> bool:
+        return bool(self.requests) or any(i.requests or i.mem_requests for i in self.insns)
+
+
+def _exec_ops(b: Builder, requests: list[Request], pc: int) -> None:
+    for r in requests:
+        if r.kind == "inline":
+            b.plugin_inline(1, r.op, r.entry.address(), r.entry.score.element_size, r.imm)
+        elif r.cond == Cond.QEMU_PLUGIN_COND_ALWAYS:
+            b.plugin_cb(r.callback, r.flags, pc)
+        else:
+            b.plugin_cond_cb(r.callback, r.flags, pc, r.cond, r.entry.address(),
+                             r.entry.score.element_size, r.imm)
+
+
+def _accesses(b: Builder, op: Op) -> list[tuple[object, object, int, object]]:
+    """(address, value, meminfo, guard) of each guest access `op` makes, in order."""
+    a = op.args
+    if op.name == "load":
+        return [(a[0], op.dst, meminfo(a[1], a[2], False), 1)]
+    if op.name == "store":
+        return [(a[0], a[1], meminfo(a[2], False, True), 1)]
+    if op.name == "lr":
+        return [(a[0], op.dst, meminfo(a[1], True, False), 1)]
+    if op.name == "amo":
+        addr, val, kind, size = a
+        return [(addr, op.dst, meminfo(size, True, False), 1),
+                (addr, _amo_result(b, kind, size, op.dst, val), meminfo(size, False, True), 1)]
+    if op.name == "sc":          # an atomic compare-and-swap, unless there was no reservation
+        addr, val, size = a
+        tried = b.ne(op.dst, 2)
+        return [(addr, b.get("res_val", 0), meminfo(size, True, False), tried),
+                (addr, val, meminfo(size, False, True), tried)]
+    return []
+
+
+def _amo_result(b: Builder, kind: str, size: int, old, val):
+    """The value an AMO stored, for memory callbacks."""
+    if size == 4:
+        val = b.sext(val, 32) if kind in ("min", "max") else val
+        if kind in ("minu", "maxu"):
+            old, val = b.zext(old, 32), b.zext(val, 32)
+    return {"swap": lambda: val, "add": lambda: b.add(old, val), "xor": lambda: b.xor(old, val),
+            "and": lambda: b.and_(old, val), "or": lambda: b.or_(old, val),
+            "min": lambda: b.min(old, val), "max": lambda: b.max(old, val),
+            "minu": lambda: b.minu(old, val), "maxu": lambda: b.maxu(old, val)}[kind]()
+
+
+def _mem_ops(b: Builder, requests: list[Request], op: Op, pc: int) -> None:
+    for addr, value, info, guard in _accesses(b, op):
+        rw = MEM_W if info & INFO_STORE else MEM_R
+        for r in requests:
+            if not r.rw & rw:
+                continue
+            if r.kind == "mem_inline":
+                b.plugin_inline(guard, r.op, r.entry.address(), r.entry.score.element_size, r.imm)
+            else:
+                b.plugin_mem_cb(addr, value, guard, r.callback, r.flags, info, pc)
+
+
+def rewrite(tb: qemu_plugin_tb) -> None:
+    """Put the requests of `tb` into its block's IR."""
+    block = tb.block
+    scratch = Block(block.pc, next_temp=block.next_temp)
+    b = Builder(scratch)
+    ops: list[Op] = []
+    k = -1
+    pc = block.pc
+    for op in block.ops:
+        ops.append(op)
+        start = len(scratch.ops)
+        if op.name == "insn_start" and k + 1 < len(tb.insns):
+            k += 1
+            pc = op.args[0]
+            if k == 0:
+                _exec_ops(b, tb.requests, block.pc)
+            _exec_ops(b, tb.insns[k].requests, pc)
+        elif k >= 0 and tb.insns[k].mem_requests:
+            _mem_ops(b, tb.insns[k].mem_requests, op, pc)
+        ops += scratch.ops[start:]
+    block.ops = ops
+    block.next_temp = scratch.next_temp

@@ -1,0 +1,67 @@
+"""Scoreboards: one element per vCPU, in a numpy array that plugins can read whole.
+
+Compiled inline ops address the running vCPU's element directly (base +
+cpu_index * element size), so the storage never moves: it holds room for
+every vCPU the machine can run, and the arrays plugins see are views of
+the elements of the vCPUs that exist so far (scoreboards "grow" with them).
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from jit.dispatch import MAX_THREADS
+
+
+class Scoreboard:
+    """qemu_plugin_scoreboard: `element` is a size in bytes or a numpy dtype."""
+
+    def __init__(self, element: int | np.dtype | str, vcpus: callable):
+        dtype = np.dtype(element) if not isinstance(element, int) else np.dtype((np.void, element))
+        if dtype.itemsize == 0:
+            raise ValueError("scoreboard elements must have a size")
+        self.dtype = dtype
+        self.storage = np.zeros(MAX_THREADS, dtype)
+        self.vcpus = vcpus
+        self.freed = False
+
+    @property
+    def address(self) -> int:
+        return self.storage.ctypes.data
+
+    @property
+    def element_size(self) -> int:
+        return self.dtype.itemsize
+
+    @property
+    def array(self) -> np.ndarray:
+        """The elements of the existing vCPUs (a view: writes go to the scoreboard)."""
+        return self.storage[:max(1, self.vcpus())]
+
+    def element(self, vcpu_index: int) -> np.ndarray:
+        if not 0 <= vcpu_index < MAX_THREADS:
+            raise IndexError(f"no vCPU {vcpu_index}")
+        return self.storage[vcpu_index:vcpu_index + 1]
+
+    def u64(self, offset: int) -> np.ndarray:
+        """The uint64 at `offset` in every element, as a strided view over all slots."""
+        if offset % 8 or offset + 8 > self.element_size:
+            raise ValueError(f"no aligned u64 at offset {offset} of a {self.element_size}-byte element")
+        raw = self.storage.view(np.uint8).reshape(MAX_THREADS, self.element_size)
+        return raw[:, offset:offset + 8].view(np.uint64).reshape(MAX_THREADS)
+
+
+class qemu_plugin_u64(NamedTuple):
+    """A uint64 member of every element of a scoreboard: what inline ops target."""
+    score: Scoreboard
+    offset: int = 0
+
+    @property
+    def array(self) -> np.ndarray:
+        """This member for the existing vCPUs, as a uint64 numpy view."""
+        return self.score.u64(self.offset)[:max(1, self.score.vcpus())]
+
+    def address(self) -> int:
+        """Address of vCPU 0's member (compiled code adds cpu_index * stride)."""
+        return self.score.address + self.offset
