@@ -17,6 +17,7 @@ ITEMS: dict[str, str] = {
     "page": "show the guest memory layout at start-up",
     "nochain": "do not chain blocks (every block returns to the dispatcher)",
     "stats": "print translation and run-loop statistics at exit",
+    "nocache": "compile everything: do not use the on-disk code cache",
 }
 
 

@@ -66,9 +66,12 @@ class Machine:
         return page < len(self.mem.perms) and bool(self.mem.perms[page] & PROT_EXEC)
 
     def _helper_failed(self, cpu, e: BaseException) -> None:
+        """Compiled code called Python, which raised: leave native code now (a plugin
+        callback's caller checks `redirect`; others notice `exit_request`)."""
         if cpu.pending_error is None:
             cpu.pending_error = e
         cpu.state.exit_request = 1
+        cpu.state.redirect = 1
 
     def _bind_helpers(self) -> None:
         from emu.riscv import softfloat
@@ -126,9 +129,11 @@ class Machine:
             entries = sum(c.python_entries for c in cpus)
             insns = sum(c.state.insn_count for c in cpus)
             per_m = entries / (insns / 1e6) if insns else 0.0
-            log.write(f"stats: {insns} guest instructions, {s.translations} blocks in {s.modules} modules, "
+            engine = self.cache.engine
+            log.write(f"stats: {insns} guest instructions, {s.translations} blocks in {s.modules} modules "
+                      f"({engine.disk_hits} from the disk cache), "
                       f"translate {s.translate_seconds * 1e3:.1f} ms "
-                      f"(LLVM {self.cache.engine.compile_seconds * 1e3:.1f} ms), "
+                      f"(LLVM {engine.compile_seconds * 1e3:.1f} ms), "
                       f"{s.misses} misses, {s.flushes} flushes, {entries} Python entries "
                       f"({per_m:.2f} per million guest instructions)\n")
 

@@ -16,11 +16,12 @@ from typing import Callable
 
 from emu.log import log
 from jit.dispatch import NativeTable, runtime_module
-from jit.engine import Engine
+from jit.engine import Engine, default_cache_dir
 from jit.ir import Block
 from jit.lower import Options, lower_module
 
 BATCH_BLOCKS = 12
+REGION = "REGION"       # placeholder name, replaced by one derived from the region's content
 
 
 @dataclass
@@ -37,6 +38,7 @@ class Stats:
     misses: int = 0
     translate_seconds: float = 0.0
     flushes: int = 0
+    reused: int = 0         # regions already in the engine (retranslated after a flush)
 
 
 class CodeCache:
@@ -46,13 +48,14 @@ class CodeCache:
         self.frontend = frontend
         self.can_execute = can_execute
         self.engine = Engine(runtime_module())
+        if not log.on("nocache"):
+            self.engine.use_disk_cache(default_cache_dir())
         self.table = NativeTable(self.engine.global_("llemu_tc"))
         self.run_address = self.engine.function("llemu_run")
         self.dispatch_address = self.engine.function("llemu_dispatch")
         self.helpers_address = self.engine.global_("llemu_helpers")
         self.blocks: dict[int, tuple[Module, int]] = {}    # pc -> (module, fn address)
         self.modules: list[Module] = []
-        self.generation = 0
         self.options = Options(nochain=log.on("nochain") or log.on("exec"), count_insns=log.on("stats"))
         self.stats = Stats()
 
@@ -81,13 +84,19 @@ class CodeCache:
                 if nxt not in seen and nxt not in self.blocks and self.can_execute(nxt):
                     seen.add(nxt)
                     queue.append(nxt)
-        self.generation += 1
-        text, name, slot_names = lower_module(batch, self.generation, self.options)
+        text, name, slot_names = lower_module(batch, REGION, self.options)
+        key = self.engine.key(text)
+        name = f"r{key}"
+        text = text.replace(REGION, name)
+        slot_names = [s.replace(REGION, name) for s in slot_names]
         self._debug(batch, text)
-        self.engine.add(text)
+        if not self.engine.add(text, key):
+            self.stats.reused += 1
         region = self.engine.function(name)
         module = Module(batch, {b.pc: region for b in batch},
                         [self.engine.global_(s) for s in slot_names])
+        for slot in module.slots:           # a reused region may still chain to dropped code
+            ctypes.c_void_p.from_address(slot).value = self.dispatch_address
         self.modules.append(module)
         for b in batch:
             self.blocks[b.pc] = (module, module.functions[b.pc])
@@ -95,7 +104,7 @@ class CodeCache:
         self.stats.modules += 1
         self.stats.translate_seconds += time.perf_counter() - t0
         if log.on("out_asm"):
-            log.write(f"OUT: [module {self.generation}]\n{self.engine.host_asm(text)}\n")
+            log.write(f"OUT: [module {self.stats.modules}]\n{self.engine.host_asm(text)}\n")
 
     def _debug(self, batch: list[Block], text: str) -> None:
         if log.on("in_asm"):

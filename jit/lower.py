@@ -552,12 +552,11 @@ class Options:
     count_insns: bool = False   # state.insn_count += instructions, per block
 
 
-def lower_module(blocks: list[Block], generation: int, options: Options = Options()
+def lower_module(blocks: list[Block], name: str, options: Options = Options()
                  ) -> tuple[str, str, list[str]]:
-    """LLVM IR text of a batch of blocks as one function (a region), which enters
-    the block of `state.pc` through a switch; blocks of the region reach each other
-    by branches. Returns (text, function name, slot globals)."""
-    name = f"r{generation}"
+    """LLVM IR text of a batch of blocks as one function (a region) called `name`,
+    which enters the block of `state.pc` through a switch; blocks of the region
+    reach each other by branches. Returns (text, function name, slot globals)."""
     lowerings = [BlockLowering(b, name, f"b{k}.", options) for k, b in enumerate(blocks)]
     if not options.nochain:
         local = {low.block.pc: low.entry for low in lowerings}

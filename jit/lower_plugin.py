@@ -15,7 +15,7 @@ from jit.ir import Op, to_signed
 from jit.lower import EXTRA, BlockLowering
 
 R = st.ExitReason
-NO_REGS, R_REGS, RW_REGS, RW_REGS_PC = 0, 1, 2, 3
+RW_REGS = 2
 INLINE_ADD, INLINE_STORE = 0, 1
 # QEMU's qemu_plugin_cond values -> icmp predicates (unsigned, as QEMU compares u64)
 CONDS = {2: "eq", 3: "ne", 4: "ult", 5: "ule", 6: "ugt", 7: "uge"}
@@ -58,18 +58,18 @@ def call(L: BlockLowering, helper: str, index: int, flags: int, pc: int, args: l
     L.call_python(helper_id(helper), [str(index)] + args + ["0"] * (3 - len(args)))
     if flags >= RW_REGS:
         L.forget_state()
-    if flags == RW_REGS_PC:
-        moved = L.fresh()
-        L.emit(f"{moved} = load i32, ptr {L.field_ptr('redirect')}")
-        stay = L.fresh()
-        L.emit(f"{stay} = icmp eq i32 {moved}, 0")
-        go_on, leave = L.label("stay"), L.label("redirected")
-        L.cold_branch(stay, go_on, leave)
-        L.start(leave)
-        L.emit(f"store i32 0, ptr {L.field_ptr('redirect')}")
-        L.emit(f"store i32 {int(R.REQUEST)}, ptr {L.field_ptr('exit_reason')}")
-        L.emit("ret void")
-        L.start(go_on)
+    # set_pc, a stop or an error in the callback: leave the block at once
+    moved = L.fresh()
+    L.emit(f"{moved} = load i32, ptr {L.field_ptr('redirect')}")
+    stay = L.fresh()
+    L.emit(f"{stay} = icmp eq i32 {moved}, 0")
+    go_on, leave = L.label("stay"), L.label("redirected")
+    L.cold_branch(stay, go_on, leave)
+    L.start(leave)
+    L.emit(f"store i32 0, ptr {L.field_ptr('redirect')}")
+    L.emit(f"store i32 {int(R.REQUEST)}, ptr {L.field_ptr('exit_reason')}")
+    L.emit("ret void")
+    L.start(go_on)
     L.pc_saved = None
 
 

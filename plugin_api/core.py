@@ -156,6 +156,9 @@ class PluginManager:
             return fn(*args)
         except (SetPc, PluginError):
             raise
+        except SystemExit as e:           # the plugin ends the guest (stoptrigger, ...)
+            from emu.linux.process import GuestExit
+            raise GuestExit(e.code if isinstance(e.code, int) else 0 if e.code is None else 1) from None
         except Exception as e:
             raise PluginError(f"plugin {plugin.name}: {type(e).__name__}: {e}") from e
 
