@@ -165,6 +165,74 @@ def run_llemu(prog, args=(), sysroot=None, extra_opts=(), stdin: bytes = b"", ti
     return run(llemu_command(prog, args, sysroot, extra_opts), stdin=stdin, timeout=timeout)
 
 
+# ---- both emulators side by side, from any working directory --------------
+
+# `python -m emu` finds the package only from the repository root; from
+# another working directory llemu starts through this bootstrap instead, so
+# the guest still gets an empty environment (no PYTHONPATH to leak).
+LLEMU_ANYWHERE = [sys.executable, "-c",
+                  f"import sys; sys.path.insert(0, {str(REPO)!r}); "
+                  "from emu.cli import main; sys.exit(main())"]
+
+
+@dataclass(frozen=True)
+class Pair:
+    """One guest command run by both emulators, and what collect() saw after each."""
+    qemu: Result
+    llemu: Result
+    qemu_after: object = None
+    llemu_after: object = None
+
+
+def run_pair(prog, args=(), sysroot=None, stdin: bytes = b"", cwd=None,
+             timeout: float = 120, prepare=None, collect=None) -> Pair:
+    """prog with args and stdin under qemu-riscv64 and under llemu, both from
+    the working directory cwd (default: the repository root).
+
+    prepare(), when given, runs before each of the two, so a guest that
+    writes files starts from the same state under both emulators; collect(),
+    after each, returns what the guest left (say, the files it wrote)."""
+    qcmd = qemu_command(prog, args, sysroot)
+    lcmd = llemu_command(prog, args, sysroot)
+    lcmd[:len(LLEMU)] = LLEMU_ANYWHERE
+    results, after = [], []
+    for cmd in (qcmd, lcmd):
+        if prepare is not None:
+            prepare()
+        results.append(run(cmd, stdin=stdin, timeout=timeout, cwd=cwd))
+        after.append(collect() if collect is not None else None)
+    return Pair(*results, *after)
+
+
+def _text(data: bytes) -> list[str]:
+    return data.decode(errors="replace").splitlines()
+
+
+def pair_mismatch(pair: Pair, stderr: bool = False) -> str | None:
+    """None when llemu did what qemu did (exit status and stdout, and stderr
+    too if asked); else a report: what differs, a diff, llemu's last stderr."""
+    import difflib
+    qr, lr = pair.qemu, pair.llemu
+    problems = []
+    if lr.status != qr.status:
+        problems.append(f"exit status: llemu {lr.status}, qemu {qr.status}")
+    for name, want, got in [("stdout", qr.stdout, lr.stdout)] + (
+            [("stderr", qr.stderr, lr.stderr)] if stderr else []):
+        if want != got:
+            diff = list(difflib.unified_diff(_text(want), _text(got), "qemu", "llemu",
+                                             lineterm="", n=2))
+            if not diff:    # same lines: the difference is in line ends or bytes
+                diff = [f"qemu  {want[-200:]!r}", f"llemu {got[-200:]!r}"]
+            problems.append(f"{name} differs ({len(want)} bytes from qemu, {len(got)} from llemu):")
+            problems += diff[:60]
+    if pair.llemu_after != pair.qemu_after:
+        problems += ["what the guest left differs:", f"qemu  {pair.qemu_after!r}",
+                     f"llemu {pair.llemu_after!r}"]
+    if not problems:
+        return None
+    return "\n".join(problems + ["llemu stderr (last lines):", *_text(lr.stderr)[-25:]])
+
+
 # ---- the counting plugin -------------------------------------------------
 
 # Mode bits as count.c stores them in word 0 of its counter file.
@@ -249,6 +317,17 @@ def parse_plugin_log(stderr: bytes) -> dict:
 def fetch_sysroot(dest=SYSROOT) -> Path:
     """Unpack the riscv64 sysroot (idempotent); raises RuntimeError on failure."""
     proc = subprocess.run([str(FETCH_SYSROOT), str(dest)], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"tools/fetch-sysroot failed:\n{proc.stdout}{proc.stderr}")
+    return Path(dest)
+
+
+def fetch_sysroot_packages(packages, dest=SYSROOT) -> Path:
+    """Add Debian packages and the libraries they depend on to the sysroot
+    (tools/fetch-sysroot --with-deps; idempotent, keeps packages already
+    there); raises RuntimeError on failure."""
+    proc = subprocess.run([str(FETCH_SYSROOT), "--with-deps", str(dest), *packages],
+                          capture_output=True, text=True)
     if proc.returncode != 0:
         raise RuntimeError(f"tools/fetch-sysroot failed:\n{proc.stdout}{proc.stderr}")
     return Path(dest)
