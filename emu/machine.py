@@ -8,6 +8,7 @@ is serialized by the GIL, and translation also by the cache's lock.
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import os
 import sys
 import threading
@@ -92,6 +93,10 @@ class Machine:
             if not free:
                 return None
             cpu = VCpu(self, free[0])
+            if free[0] and self.cache.options.single_cpu:
+                # Code compiled for vCPU 0 alone addresses its scoreboard elements directly.
+                self.cache.options = dataclasses.replace(self.cache.options, single_cpu=False)
+                self.flush_translations()
             self.cpus[ctypes.addressof(cpu.state)] = cpu
             self.vcpus_started = max(self.vcpus_started, free[0] + 1)
         self.plugins.vcpu_event("vcpu_init", cpu)

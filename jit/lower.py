@@ -48,6 +48,7 @@ class BlockLowering:
         self.prefix = prefix
         self.nochain = options.nochain
         self.count_insns = options.count_insns
+        self.single_cpu = options.single_cpu
         self.local: dict[int, str] = {}   # pc -> entry label, for the blocks of this region
         self.lines: list[str] = []
         self.slots: list[str] = []
@@ -550,6 +551,7 @@ class Options:
     """How blocks are lowered: `-d nochain`/`exec` and `-d stats` change the code."""
     nochain: bool = False       # every block returns to the run loop
     count_insns: bool = False   # state.insn_count += instructions, per block
+    single_cpu: bool = True     # only vCPU 0 exists: scoreboard elements have fixed addresses
 
 
 def lower_module(blocks: list[Block], name: str, options: Options = Options()

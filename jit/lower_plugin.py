@@ -22,7 +22,10 @@ CONDS = {2: "eq", 3: "ne", 4: "ult", 5: "ule", 6: "ugt", 7: "uge"}
 
 
 def entry_ptr(L: BlockLowering, entry: int, stride: int) -> str:
-    """Address of the running vCPU's element of a scoreboard entry."""
+    """Address of the running vCPU's element of a scoreboard entry (a constant
+    while vCPU 0 is the only one)."""
+    if L.single_cpu:
+        return f"inttoptr (i64 {entry} to ptr)"
     idx = L.load_field("cpu_index")
     off = L.fresh()
     L.emit(f"{off} = mul i64 {idx}, {stride}")

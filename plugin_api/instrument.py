@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from jit.ir import Block, Builder, Op
+from jit.ir import TERMINATORS, Block, Builder, Op
 from plugin_api.enums import qemu_plugin_cond as Cond
 from plugin_api.enums import qemu_plugin_mem_rw as RW
 from plugin_api.scoreboard import qemu_plugin_u64
@@ -64,8 +64,37 @@ class qemu_plugin_tb:
         return bool(self.requests) or any(i.requests or i.mem_requests for i in self.insns)
 
 
-def _exec_ops(b: Builder, requests: list[Request], pc: int) -> None:
+class Counters:
+    """Inline ADDs waiting to be emitted, summed per scoreboard entry.
+
+    A block's per-instruction `entry += imm` become one add per entry for each
+    run of instructions that cannot leave the block midway; the run ends with
+    (and includes) an instruction that may fault or exit (memory access, FP op
+    that checks its rounding mode) or before any callback, so every count is
+    exact wherever the block stops, as if each instruction had added its own."""
+
+    def __init__(self):
+        self.sums: dict[tuple[int, int], list] = {}
+
+    def add(self, r: Request) -> None:
+        key = (id(r.entry.score), r.entry.offset)
+        if key in self.sums:
+            self.sums[key][1] += r.imm
+        else:
+            self.sums[key] = [r.entry, r.imm]
+
+    def flush(self, b: Builder) -> None:
+        for entry, imm in self.sums.values():
+            b.plugin_inline(1, 0, entry.address(), entry.score.element_size, imm & (1 << 64) - 1)
+        self.sums.clear()
+
+
+def _exec_ops(b: Builder, requests: list[Request], pc: int, counters: Counters) -> None:
     for r in requests:
+        if r.kind == "inline" and r.op == 0:
+            counters.add(r)
+            continue
+        counters.flush(b)
         if r.kind == "inline":
             b.plugin_inline(1, r.op, r.entry.address(), r.entry.score.element_size, r.imm)
         elif r.cond == Cond.QEMU_PLUGIN_COND_ALWAYS:
@@ -75,6 +104,13 @@ def _exec_ops(b: Builder, requests: list[Request], pc: int) -> None:
                              r.entry.score.element_size, r.imm)
 
 
+# Ops after which the block may stop (a fault, a misaligned atomic, an invalid
+# rounding mode): counts must be complete before them.
+MAY_STOP = frozenset({"load", "store", "amo", "lr", "sc", "fadd", "fsub", "fmul", "fdiv", "fsqrt",
+                      "fmadd", "fmsub", "fnmsub", "fnmadd", "fcvt_f2i", "fcvt_i2f", "fcvt_f2f",
+                      "helper"})
+
+
 def _accesses(b: Builder, op: Op) -> list[tuple[object, object, int, object]]:
     """(address, value, meminfo, guard) of each guest access `op` makes, in order."""
     a = op.args
@@ -82,17 +118,20 @@ def _accesses(b: Builder, op: Op) -> list[tuple[object, object, int, object]]:
         return [(a[0], op.dst, meminfo(a[1], a[2], False), 1)]
     if op.name == "store":
         return [(a[0], a[1], meminfo(a[2], False, True), 1)]
+    # QEMU translates every .w atomic with a signed MemOp and every .d one
+    # with an unsigned one (lr.d too), and reports both halves of an AMO or
+    # SC with it.
     if op.name == "lr":
-        return [(a[0], op.dst, meminfo(a[1], True, False), 1)]
+        return [(a[0], op.dst, meminfo(a[1], a[1] == 4, False), 1)]
     if op.name == "amo":
         addr, val, kind, size = a
-        return [(addr, op.dst, meminfo(size, True, False), 1),
-                (addr, _amo_result(b, kind, size, op.dst, val), meminfo(size, False, True), 1)]
+        return [(addr, op.dst, meminfo(size, size == 4, False), 1),
+                (addr, _amo_result(b, kind, size, op.dst, val), meminfo(size, size == 4, True), 1)]
     if op.name == "sc":          # an atomic compare-and-swap, unless there was no reservation
         addr, val, size = a
         tried = b.ne(op.dst, 2)
-        return [(addr, b.get("res_val", 0), meminfo(size, True, False), tried),
-                (addr, val, meminfo(size, False, True), tried)]
+        return [(addr, b.get("res_val", 0), meminfo(size, size == 4, False), tried),
+                (addr, val, meminfo(size, size == 4, True), tried)]
     return []
 
 
@@ -125,18 +164,23 @@ def rewrite(tb: qemu_plugin_tb) -> None:
     block = tb.block
     scratch = Block(block.pc, next_temp=block.next_temp)
     b = Builder(scratch)
+    counters = Counters()
     ops: list[Op] = []
     k = -1
     pc = block.pc
     for op in block.ops:
+        start = len(scratch.ops)
+        if op.name in MAY_STOP or op.name in TERMINATORS or op.name.startswith("plugin"):
+            counters.flush(b)
+        ops += scratch.ops[start:]
         ops.append(op)
         start = len(scratch.ops)
         if op.name == "insn_start" and k + 1 < len(tb.insns):
             k += 1
             pc = op.args[0]
             if k == 0:
-                _exec_ops(b, tb.requests, block.pc)
-            _exec_ops(b, tb.insns[k].requests, pc)
+                _exec_ops(b, tb.requests, block.pc, counters)
+            _exec_ops(b, tb.insns[k].requests, pc, counters)
         elif k >= 0 and tb.insns[k].mem_requests:
             _mem_ops(b, tb.insns[k].mem_requests, op, pc)
         ops += scratch.ops[start:]
