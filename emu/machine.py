@@ -36,8 +36,9 @@ class Machine:
         self.plugins = core.PluginManager(self)
         core.MANAGER = self.plugins
         process.plugins = self.plugins
+        # A plugin's tb_trans sees what is translated: translate only what runs then, as QEMU.
         self.cache = CodeCache(lambda pc: self.plugins.instrument(translate_block(mem, pc)),
-                               self._executable)
+                               self._executable, lambda: not self.plugins.watches_translation())
         mem.on_code_change.append(self.cache.invalidate)
         install_fault_handler(self.cache.engine, mem.base)
         self.host_signals = HostSignals(self.cache.engine)

@@ -9,6 +9,7 @@ whole, and every exit slot that chained into it is reset.
 from __future__ import annotations
 
 import ctypes
+import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -44,9 +45,12 @@ class Stats:
 class CodeCache:
     """Owns the LLVM engine, the native table and every compiled block."""
 
-    def __init__(self, frontend: Callable[[int], Block], can_execute: Callable[[int], bool]):
+    def __init__(self, frontend: Callable[[int], Block], can_execute: Callable[[int], bool],
+                 speculate: Callable[[], bool] = lambda: True):
         self.frontend = frontend
         self.can_execute = can_execute
+        self.speculate = speculate      # False: translate only what runs (plugins watch translation)
+        self.lock = threading.RLock()
         self.engine = Engine(runtime_module())
         if not log.on("nocache"):
             self.engine.use_disk_cache(default_cache_dir())
@@ -64,19 +68,24 @@ class CodeCache:
         return hit[1] if hit else None
 
     def fill(self, pc: int) -> None:
-        """Make pc runnable: translate (with a batch around it) and install in the native table."""
-        self.stats.misses += 1
-        fn = self.lookup(pc)
-        if fn is None:
-            self._translate_batch(pc)
-            fn = self.blocks[pc][1]
-        self.table.install(pc, fn)
+        """Make pc runnable: translate (with a batch around it) and install in the native table.
+
+        One thread translates at a time (LLVM releases the GIL; a plugin's
+        tb_trans callback must see one block at a time)."""
+        with self.lock:
+            self.stats.misses += 1
+            fn = self.lookup(pc)
+            if fn is None:
+                self._translate_batch(pc)
+                fn = self.blocks[pc][1]
+            self.table.install(pc, fn)
 
     def _translate_batch(self, pc: int) -> None:
         t0 = time.perf_counter()
         batch: list[Block] = []
         queue, seen = deque([pc]), {pc}
-        while queue and len(batch) < BATCH_BLOCKS:
+        limit = BATCH_BLOCKS if self.speculate() else 1
+        while queue and len(batch) < limit:
             at = queue.popleft()
             block = self.frontend(at)
             batch.append(block)
@@ -117,6 +126,10 @@ class CodeCache:
 
     def invalidate(self, start: int, end: int) -> None:
         """Drop every module holding a block that overlaps guest range [start, end)."""
+        with self.lock:
+            self._invalidate(start, end)
+
+    def _invalidate(self, start: int, end: int) -> None:
         doomed = [m for m in self.modules
                   if any(b.pc < end and start < b.pc + max(b.size, 1) for b in m.blocks)]
         if doomed:
@@ -124,7 +137,8 @@ class CodeCache:
 
     def flush(self) -> None:
         """Drop everything (fence.i)."""
-        self._drop(list(self.modules))
+        with self.lock:
+            self._drop(list(self.modules))
 
     def _drop(self, doomed: list[Module]) -> None:
         self.stats.flushes += 1

@@ -46,7 +46,8 @@ class Plugin:
     module: object = None
     events: dict[str, list] = field(default_factory=lambda: {e: [] for e in EVENTS})
     discon_mask: int = 0
-    resetting: Callable | None = None
+    resetting: bool = False         # a reset or uninstall is pending (QEMU's ctx flags)
+    uninstalling: bool = False
 
 
 @dataclass
@@ -64,6 +65,12 @@ class Context(threading.local):
     cpu = None
     flags = None            # None: not in a flagged callback (registers allowed)
     mem_value = 0
+    syscall_a0 = 0          # a0 when the current syscall began
+    abandoned = False       # a syscall callback moved the pc: the syscall is off
+
+
+# What in_cpu returns when the callback called qemu_plugin_set_pc.
+MOVED = object()
 
 
 def parse_spec(spec: str) -> tuple[str, list[str]]:
@@ -163,6 +170,9 @@ class PluginManager:
             raise PluginError(f"plugin {plugin.name}: {type(e).__name__}: {e}") from e
 
     # ---- translation -------------------------------------------------------------
+    def watches_translation(self) -> bool:
+        return any(p.events["tb_trans"] for p in self.plugins)
+
     def instrument(self, block: Block) -> Block:
         """Let tb_trans callbacks see the block and put their requests into it."""
         if not any(p.events["tb_trans"] for p in self.plugins):
@@ -212,7 +222,7 @@ class PluginManager:
     # ---- events -------------------------------------------------------------------
     def in_cpu(self, cpu, fn: Callable, plugin: Plugin, *args):
         """Run an event callback with `cpu` as the current vCPU (registers allowed;
-        a qemu_plugin_set_pc there moves the pc the vCPU resumes at)."""
+        a qemu_plugin_set_pc there moves the pc the vCPU resumes at, and gives MOVED)."""
         ctx = self.ctx
         saved = ctx.cpu, ctx.flags
         ctx.cpu, ctx.flags = cpu, None
@@ -220,7 +230,7 @@ class PluginManager:
             return self.guard(plugin, fn, *args)
         except SetPc as jump:
             cpu.state.pc = jump.pc
-            return None
+            return MOVED
         finally:
             ctx.cpu, ctx.flags = saved
 
@@ -232,25 +242,44 @@ class PluginManager:
         for p, cb in self.active("flush"):
             self.guard(p, cb, p.id)
 
+    # A syscall, filter or return callback that moves the pc abandons the
+    # syscall, as QEMU's do_syscall does (it returns -QEMU_ESETPC): the host
+    # call is not made (or its result dropped), a0 keeps its value from
+    # before the syscall, and no further callbacks run for it. The syscall
+    # goes on through Process.syscall, so this thread remembers (ctx).
     def syscall(self, cpu, num: int, args: list[int]) -> None:
         a = (list(args) + [0] * 8)[:8]
+        self.ctx.syscall_a0, self.ctx.abandoned = a[0], False
         for p, cb in self.active("syscall"):
-            self.in_cpu(cpu, cb, p, p.id, cpu.state.cpu_index, _signed(num), *a)
+            if self.in_cpu(cpu, cb, p, p.id, cpu.state.cpu_index, _signed(num), *a) is MOVED:
+                self.ctx.abandoned = True
+                return
 
     def syscall_filter(self, cpu, num: int, args: list[int]) -> int | None:
         """The value of the first filter that skips the syscall, or None."""
         a = (list(args) + [0] * 8)[:8]
         for p, cb in self.active("syscall_filter"):
+            if self.ctx.abandoned:
+                break
             r = self.in_cpu(cpu, cb, p, p.id, cpu.state.cpu_index, _signed(num), *a)
-            if isinstance(r, tuple) and r and r[0]:
+            if r is MOVED:
+                self.ctx.abandoned = True
+            elif isinstance(r, tuple) and r and r[0]:
                 return int(r[1])
-        return None
+        return self.ctx.syscall_a0 if self.ctx.abandoned else None
 
     def syscall_ret(self, cpu, num: int, ret: int) -> None:
         for p, cb in self.active("syscall_ret"):
-            self.in_cpu(cpu, cb, p, p.id, cpu.state.cpu_index, _signed(num), _signed(ret))
+            if self.ctx.abandoned:
+                break
+            if self.in_cpu(cpu, cb, p, p.id, cpu.state.cpu_index, _signed(num), _signed(ret)) is MOVED:
+                self.ctx.abandoned = True
+        if self.ctx.abandoned:
+            cpu.state.x[10] = self.ctx.syscall_a0
+        self.ctx.abandoned = False
 
-    def discon(self, cpu, kind: qemu_plugin_discon_type, from_pc: int, to_pc: int) -> None:
+    def discon(self, cpu, kind: int, from_pc: int, to_pc: int) -> None:
+        kind = qemu_plugin_discon_type(kind)
         for p, (cb, mask) in self.active("discon"):
             if mask & kind:
                 self.in_cpu(cpu, cb, p, p.id, cpu.state.cpu_index, kind, from_pc, to_pc)
@@ -274,13 +303,21 @@ class PluginManager:
 
     # ---- reset and uninstall ---------------------------------------------------------
     def request_reset(self, plugin: Plugin, cb: Callable | None, uninstall: bool) -> None:
-        """Asynchronous: done when no vCPU runs translated code (the run loop asks)."""
+        """Asynchronous: done when no vCPU runs translated code (the run loop asks).
+        As in QEMU, a request is ignored while the plugin is being uninstalled, or
+        (a reset) while another reset is pending: callbacks that ask again
+        before the first request is done must not get `cb` twice."""
+        if plugin.uninstalling or (plugin.resetting and not uninstall):
+            return
+        plugin.resetting, plugin.uninstalling = not uninstall, uninstall
         self.pending_resets.append((plugin, cb, uninstall))
         for cpu in list(self.machine.cpus.values()):
             cpu.state.exit_request = 1
 
     def apply_resets(self) -> None:
-        """Drop the plugins' callbacks and every translation that carried them."""
+        """Drop the plugins' callbacks and every translation that carried them;
+        an uninstalled plugin's module is unloaded after its `cb`, so its
+        weakref.finalize hooks run (the C plugins' destructors)."""
         pending, self.pending_resets = self.pending_resets, []
         for plugin, _, uninstall in pending:
             for event in EVENTS:
@@ -289,9 +326,14 @@ class PluginManager:
         self.machine.flush_translations()
         for plugin, cb, uninstall in pending:
             if uninstall and plugin in self.plugins:
-                self.plugins[self.plugins.index(plugin)] = Plugin(plugin.id, plugin.name, plugin.path, [])
+                self.plugins[self.plugins.index(plugin)] = Plugin(plugin.id, plugin.name, plugin.path, [],
+                                                                  uninstalling=True)
+            plugin.resetting = False
             if cb is not None:
                 self.guard(plugin, cb, plugin.id)
+            if uninstall:
+                sys.modules.pop(getattr(plugin.module, "__name__", None), None)
+                plugin.module = None
 
 
 def _signed(v: int) -> int:

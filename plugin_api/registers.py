@@ -40,8 +40,10 @@ class RegisterHandle:
 
 
 def _descriptors() -> list[qemu_plugin_reg_descriptor]:
+    # gdb's riscv-64bit-cpu.xml calls x8 "fp" (the ABI's s0)
+    names = ["fp" if i == 8 else name for i, name in enumerate(X_NAMES)]
     regs = [qemu_plugin_reg_descriptor(RegisterHandle("x", i, 8), name, CPU, i == 0)
-            for i, name in enumerate(X_NAMES)]
+            for i, name in enumerate(names)]
     regs.append(qemu_plugin_reg_descriptor(RegisterHandle("pc", -1, 8), "pc", CPU, True))
     regs += [qemu_plugin_reg_descriptor(RegisterHandle("f", i, 8), name, FPU, False)
              for i, name in enumerate(F_NAMES)]
