@@ -1,12 +1,17 @@
-"""Side-by-side benchmark: llemu against qemu-riscv64 on the programs in bench/bin.
+"""Side-by-side benchmarks: llemu, qemu-riscv64 and Unicorn in one run.
 
-    python bench/run.py [--repeat N] [--only a,b] [--write docs/BENCHMARKS.md]
+    python bench/run.py [--repeat N] [--only a,b] [--modes m1,m2] [--write docs/BENCHMARKS.md]
 
-Each program runs under both emulators in the same process of this harness,
-interleaved run by run so that machine noise hits both alike; the median
-wall time of each is kept. The guest instruction count comes from our QEMU
-counting plugin (tools/qemu-count-plugin). Ratios are what to compare
-across machines, not seconds.
+Each program in bench/bin runs under llemu and under qemu-riscv64,
+interleaved run by run so machine noise hits both alike, and the median
+wall time of each is kept, with no plugin and with plugins in matching
+modes (llemu's bundled plugins; for QEMU our counting plugin,
+tools/qemu-count-plugin). Callback modes run the programs with smaller
+arguments (a Python callback per event costs far more than a native one).
+The freestanding programs (bench/bin/free_*) also run under Unicorn with a
+Python hook per instruction or memory access, to compare how many events
+per second reach a Python function. Ratios are what to compare across
+machines, not seconds.
 """
 from __future__ import annotations
 
@@ -16,11 +21,13 @@ import json
 import math
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -29,125 +36,251 @@ PLUGIN_DIR = REPO / "tools" / "qemu-count-plugin"
 HELLO = REPO / "tests" / "guest" / "bin" / "hello"
 LLEMU = [sys.executable, "-m", "emu"]
 QEMU = "qemu-riscv64"
-# What each program stresses; all are compute-bound except where noted.
+
+
+@dataclass(frozen=True)
+class Program:
+    what: str
+    small: tuple[str, ...]          # arguments for the callback modes
+
+
 PROGRAMS = {
-    "intmix": "integer: CRC-32, sieve, hash mix",
-    "nbody": "floating point: n-body (double, sqrt)",
-    "memchase": "memory-bound: random pointer chase, memcpy",
-    "calls": "call-heavy: recursion, indirect calls",
-    "libcmix": "libc-heavy: malloc, snprintf, qsort, strstr",
+    "intmix": Program("integer: CRC-32, sieve, hash mix", ("1", "16")),
+    "nbody": Program("floating point: n-body (double, sqrt)", ("5000",)),
+    "memchase": Program("memory-bound: random pointer chase, memcpy", ("300000", "16")),
+    "calls": Program("call-heavy: recursion, indirect calls", ("20", "20000", "200")),
+    "libcmix": Program("libc-heavy: malloc, snprintf, qsort, strstr", ("1", "2000")),
 }
 
 
-def timed(cmd: list[str]) -> tuple[float, bytes]:
+@dataclass(frozen=True)
+class Mode:
+    llemu: str | None          # -plugin argument for llemu
+    qemu: str | None           # mode of our QEMU counting plugin
+    small: bool = False        # run with the programs' small arguments
+
+
+MODES = {
+    "none": Mode(None, None),
+    "bb inline": Mode("bb,inline=on", "tb_inline"),
+    "insn inline": Mode("insn,inline=on", "insn_inline"),
+    "mem inline": Mode("mem,inline=on,callback=off", "mem_inline"),
+    "hotblocks": Mode("hotblocks", None),
+    "none (small)": Mode(None, None, small=True),
+    "bb callback": Mode("bb,inline=off", "tb_cb", small=True),
+    "insn callback": Mode("insn,inline=off", "insn_cb", small=True),
+    "mem callback": Mode("mem,inline=off,callback=on", "mem_cb", small=True),
+    "cache": Mode("cache", None, small=True),
+}
+
+
+def timed(cmd: list[str]) -> float:
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, env={**os.environ, "PYTHONPATH": str(REPO)})
     elapsed = time.perf_counter() - t0
     if proc.returncode != 0:
-        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}): {proc.stderr.decode()[-500:]}")
-    return elapsed, proc.stdout
+        raise SystemExit(f"{' '.join(map(str, cmd))} failed ({proc.returncode}): "
+                         f"{proc.stderr.decode()[-500:]}")
+    return elapsed
 
 
 def count_plugin() -> Path | None:
     """Build our QEMU counting plugin; None if it cannot be built."""
     lib = PLUGIN_DIR / "libcount.so"
-    if not lib.exists():
-        if subprocess.run(["make", "-s", "-C", str(PLUGIN_DIR)], capture_output=True).returncode:
-            return None
+    if not lib.exists() and subprocess.run(["make", "-s", "-C", str(PLUGIN_DIR)],
+                                           capture_output=True).returncode:
+        return None
     return lib
 
 
-def guest_insns(prog: Path, plugin: Path | None) -> int | None:
+def guest_insns(prog: Path, args: tuple[str, ...], plugin: Path | None) -> int | None:
     if plugin is None:
         return None
-    proc = subprocess.run([QEMU, "-plugin", f"{plugin},mode=tb_inline", "-d", "plugin", str(prog)],
+    proc = subprocess.run([QEMU, "-plugin", f"{plugin},mode=tb_inline", "-d", "plugin", str(prog), *args],
                           capture_output=True)
-    for line in proc.stderr.decode().splitlines():
-        if line.startswith("insns "):
-            return int(line.split()[1])
-    return None
+    m = re.search(rb"insns (\d+)", proc.stderr)
+    return int(m[1]) if m else None
 
 
-def measure(names: list[str], repeat: int) -> dict:
-    have_qemu = shutil.which(QEMU) is not None
-    plugin = count_plugin() if have_qemu else None
-    rows = {}
+def measure(names: list[str], modes: list[str], repeat: int) -> dict:
+    plugin = count_plugin() if shutil.which(QEMU) else None
+    rows: dict[str, dict] = {}
     for name in names:
-        prog = BIN / name
-        llemu_t, qemu_t = [], []
-        out_l = out_q = b""
+        prog, spec = BIN / name, PROGRAMS[name]
+        rows[name] = {"insns": guest_insns(prog, (), plugin),
+                      "insns_small": guest_insns(prog, spec.small, plugin), "modes": {}}
+        for mode_name in modes:
+            mode = MODES[mode_name]
+            args = list(spec.small if mode.small else ())
+            ours = LLEMU + (["-plugin", mode.llemu] if mode.llemu else []) + [str(prog), *args]
+            theirs = None
+            if plugin is not None and (mode.qemu or not mode.llemu):
+                theirs = [QEMU] + (["-plugin", f"{plugin},mode={mode.qemu}"] if mode.qemu else []) + \
+                    [str(prog), *args]
+            t_l, t_q = [], []
+            for _ in range(repeat):
+                t_l.append(timed(ours))
+                if theirs:
+                    t_q.append(timed(theirs))
+            rows[name]["modes"][mode_name] = {
+                "llemu_s": statistics.median(t_l), "qemu_s": statistics.median(t_q) if t_q else None}
+            print(f"  {name:9} {mode_name:14} llemu {statistics.median(t_l):6.2f} s"
+                  + (f"  qemu {statistics.median(t_q):6.2f} s" if t_q else ""), file=sys.stderr)
+    return rows
+
+
+def unicorn_vs_llemu(repeat: int) -> dict | None:
+    """Events per second reaching a Python function: Unicorn hooks vs llemu callbacks."""
+    try:
+        import unicorn  # noqa: F401
+    except ImportError:
+        return None
+    prog = BIN / "free_sum"
+    out = {}
+    for kind, plugin in (("insn", "insn,inline=off"), ("mem", "mem,inline=off,callback=on")):
+        runs = []
         for _ in range(repeat):
-            t, out_l = timed(LLEMU + [str(prog)])
-            llemu_t.append(t)
-            if have_qemu:
-                t, out_q = timed([QEMU, str(prog)])
-                qemu_t.append(t)
-        if have_qemu and out_l != out_q:
-            raise SystemExit(f"{name}: llemu's output differs from qemu-riscv64's")
-        rows[name] = {
-            "llemu_s": statistics.median(llemu_t),
-            "qemu_s": statistics.median(qemu_t) if qemu_t else None,
-            "insns": guest_insns(prog, plugin),
-        }
-        print(f"  {name}: llemu {rows[name]['llemu_s']:.2f} s"
-              + (f", qemu {rows[name]['qemu_s']:.2f} s" if qemu_t else ""), file=sys.stderr)
-    hello = [timed(LLEMU + [str(HELLO)])[0] for _ in range(repeat)]
-    hello_q = [timed([QEMU, str(HELLO)])[0] for _ in range(repeat)] if have_qemu else []
-    return {"rows": rows, "hello_s": statistics.median(hello),
-            "hello_qemu_s": statistics.median(hello_q) if hello_q else None, "qemu": have_qemu}
-
-
-def table(result: dict) -> str:
-    lines = ["| program | what | guest insns | qemu-riscv64 s | llemu s | llemu / qemu | llemu M insn/s |",
-             "|---|---|---:|---:|---:|---:|---:|"]
-    ratios = []
-    for name, r in result["rows"].items():
-        ratio = r["llemu_s"] / r["qemu_s"] if r["qemu_s"] else None
-        if ratio:
-            ratios.append(ratio)
-        insns = f"{r['insns']:,}" if r["insns"] else "n/a"
-        qemu = f"{r['qemu_s']:.2f}" if r["qemu_s"] else "n/a"
-        mips = f"{r['insns'] / r['llemu_s'] / 1e6:.0f}" if r["insns"] else "n/a"
-        lines.append(f"| {name} | {PROGRAMS[name]} | {insns} | {qemu} | {r['llemu_s']:.2f} | "
-                     f"{f'{ratio:.2f}' if ratio else 'n/a'} | {mips} |")
-    geo = math.exp(sum(map(math.log, ratios)) / len(ratios)) if ratios else None
-    out = "\n".join(lines) + "\n"
-    if geo:
-        out += f"\nGeometric mean of llemu / qemu-riscv64 wall time: **{geo:.2f}**\n"
-    else:
-        out += "\nqemu-riscv64 is not installed here: only llemu was measured.\n"
-    hq = result["hello_qemu_s"]
-    out += (f"\nHello world (tests/guest/bin/hello, static glibc): llemu {result['hello_s']:.2f} s"
-            + (f", qemu-riscv64 {hq:.3f} s" if hq else "") + " wall.\n")
+            proc = subprocess.run([sys.executable, str(REPO / "bench" / "unicorn_run.py"), str(prog), kind],
+                                  capture_output=True, text=True, check=True)
+            events, seconds = re.search(r"events (\d+) seconds ([\d.]+)", proc.stdout).groups()
+            runs.append((int(events), float(seconds)))
+        events, seconds = runs[0][0], statistics.median(s for _, s in runs)
+        base = statistics.median(timed(LLEMU + [str(prog)]) for _ in range(repeat))
+        with_cb = statistics.median(timed(LLEMU + ["-plugin", plugin, str(prog)]) for _ in range(repeat))
+        # llemu's whole run includes start-up and compiling; the events' cost is the difference.
+        llemu_rate = events / max(with_cb - base, 1e-9)
+        out[kind] = {"events": events, "unicorn_per_s": events / seconds, "llemu_per_s": llemu_rate}
     return out
+
+
+def geomean(xs: list[float]) -> float | None:
+    xs = [x for x in xs if x]
+    return math.exp(sum(map(math.log, xs)) / len(xs)) if xs else None
+
+
+def fmt(x: float | None, spec: str = ".2f") -> str:
+    return format(x, spec) if x is not None else "n/a"
+
+
+def report(rows: dict, unicorn: dict | None, hello: dict) -> str:
+    out = ["## llemu against qemu-riscv64, no plugin", "",
+           "| program | what | guest insns | qemu-riscv64 s | llemu s | llemu / qemu | llemu M insn/s |",
+           "|---|---|---:|---:|---:|---:|---:|"]
+    ratios = []
+    for name, r in rows.items():
+        m = r["modes"].get("none")
+        if not m:
+            continue
+        ratio = m["llemu_s"] / m["qemu_s"] if m["qemu_s"] else None
+        ratios.append(ratio)
+        mips = r["insns"] / m["llemu_s"] / 1e6 if r["insns"] else None
+        out.append(f"| {name} | {PROGRAMS[name].what} | {r['insns'] or 0:,} | {fmt(m['qemu_s'])} | "
+                   f"{m['llemu_s']:.2f} | {fmt(ratio)} | {fmt(mips, '.0f')} |")
+    out += ["", f"Geometric mean of llemu / qemu-riscv64 wall time: **{fmt(geomean(ratios))}**", ""]
+    modes = [m for m in MODES if m not in ("none", "none (small)") and
+             any(m in r["modes"] for r in rows.values())]
+    if modes:
+        out += ["## Instrumentation: time with the plugin / time without (same program, same arguments)", "",
+                "| mode | llemu plugin | QEMU plugin | llemu overhead (geomean) | QEMU overhead (geomean) "
+                "| llemu / qemu with the plugin (geomean) |", "|---|---|---|---:|---:|---:|"]
+        for mode_name in modes:
+            mode = MODES[mode_name]
+            base_name = "none (small)" if mode.small else "none"
+            ours, theirs, vs = [], [], []
+            for r in rows.values():
+                m, base = r["modes"].get(mode_name), r["modes"].get(base_name)
+                if not m or not base:
+                    continue
+                ours.append(m["llemu_s"] / base["llemu_s"])
+                if m["qemu_s"] and base["qemu_s"]:
+                    theirs.append(m["qemu_s"] / base["qemu_s"])
+                    vs.append(m["llemu_s"] / m["qemu_s"])
+            out.append(f"| {mode_name} | `{mode.llemu}` | {mode.qemu or '-'} | {fmt(geomean(ours))} | "
+                       f"{fmt(geomean(theirs))} | {fmt(geomean(vs))} |")
+        out.append("")
+    if unicorn:
+        out += ["## Python callbacks: events per second reaching a Python function (bench/bin/free_sum)", "",
+                "| hook | events | Unicorn (Python hook) M/s | llemu (Python callback) M/s | llemu / Unicorn |",
+                "|---|---:|---:|---:|---:|"]
+        for kind, u in unicorn.items():
+            out.append(f"| {kind} | {u['events']:,} | {u['unicorn_per_s'] / 1e6:.2f} | "
+                       f"{u['llemu_per_s'] / 1e6:.2f} | {u['llemu_per_s'] / u['unicorn_per_s']:.2f} |")
+        out.append("")
+    out.append(f"Hello world (tests/guest/bin/hello, static glibc), wall: llemu {hello['cold']:.2f} s with an "
+               f"empty code cache, {hello['warm']:.2f} s with a warm one; qemu-riscv64 {fmt(hello['qemu'], '.3f')} s.")
+    return "\n".join(out) + "\n"
+
+
+def hello_times(repeat: int) -> dict:
+    import tempfile
+    with tempfile.TemporaryDirectory() as cache:
+        env_cmd = ["env", f"LLEMU_CACHE_DIR={cache}"] + LLEMU + [str(HELLO)]
+        cold = timed(env_cmd)
+        warm = statistics.median(timed(env_cmd) for _ in range(repeat))
+    qemu = statistics.median(timed([QEMU, str(HELLO)]) for _ in range(repeat)) if shutil.which(QEMU) else None
+    return {"cold": cold, "warm": warm, "qemu": qemu}
+
+
+def plot(rows: dict, path: Path) -> None:
+    """Bar chart of the instrumentation overhead per mode, llemu beside QEMU."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    modes = [m for m in MODES if m not in ("none", "none (small)")]
+    ours, theirs = [], []
+    for mode_name in modes:
+        base_name = "none (small)" if MODES[mode_name].small else "none"
+        pairs = [(r["modes"][mode_name], r["modes"][base_name]) for r in rows.values()
+                 if mode_name in r["modes"] and base_name in r["modes"]]
+        ours.append(geomean([m["llemu_s"] / b["llemu_s"] for m, b in pairs]) or 0)
+        theirs.append(geomean([m["qemu_s"] / b["qemu_s"] for m, b in pairs if m["qemu_s"] and b["qemu_s"]]) or 0)
+    fig, ax = plt.subplots(figsize=(9, 4))
+    xs = range(len(modes))
+    ax.bar([x - 0.2 for x in xs], ours, 0.4, label="llemu")
+    ax.bar([x + 0.2 for x in xs], theirs, 0.4, label="qemu-riscv64")
+    ax.set_xticks(list(xs), modes, rotation=20, ha="right")
+    ax.set_ylabel("time with plugin / without (geomean)")
+    ax.set_yscale("log")
+    ax.axhline(1, color="grey", linewidth=0.5)
+    ax.legend()
+    ax.set_title("Cost of instrumentation")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--only", default=",".join(PROGRAMS))
-    ap.add_argument("--write", metavar="MARKDOWN", help="also write the results into this file")
+    ap.add_argument("--modes", default=",".join(MODES))
+    ap.add_argument("--write", metavar="MARKDOWN", help="also write the results there (and a PNG beside it)")
     args = ap.parse_args()
     names = [n for n in args.only.split(",") if n]
-    result = measure(names, args.repeat)
-    text = table(result)
+    modes = [m for m in args.modes.split(",") if m]
+    rows = measure(names, modes, args.repeat)
+    unicorn = unicorn_vs_llemu(args.repeat)
+    text = report(rows, unicorn, hello_times(args.repeat))
     print(text)
     if args.write:
-        header = (f"Measured {datetime.date.today()} on {platform.machine()} "
-                  f"({os.cpu_count()} cores, {platform.python_implementation()} {platform.python_version()}), "
-                  f"median of {args.repeat} interleaved runs, with:\n\n"
-                  f"    python bench/run.py --repeat {args.repeat} --write {args.write}\n\n")
-        Path(args.write).write_text(BENCH_DOC_HEAD + header + text)
-        (REPO / "bench" / "last.json").write_text(json.dumps(result, indent=1) + "\n")
+        doc = Path(args.write)
+        png = doc.with_name("bench-overhead.png")
+        plot(rows, png)
+        header = (f"Measured {datetime.date.today()} on {platform.machine()} ({os.cpu_count()} cores, "
+                  f"{platform.python_implementation()} {platform.python_version()}), median of "
+                  f"{args.repeat} interleaved runs, with:\n\n    python bench/run.py --repeat {args.repeat} "
+                  f"--write {args.write}\n\n![overhead per plugin and mode]({png.name})\n\n")
+        doc.write_text(BENCH_DOC_HEAD + header + text)
+        (REPO / "bench" / "last.json").write_text(json.dumps({"rows": rows, "unicorn": unicorn}, indent=1) + "\n")
 
 
 BENCH_DOC_HEAD = """# Benchmarks
 
 `make bench` runs each program in `bench/bin` (sources in `bench/src`, sized
 so that qemu-riscv64 takes 1-3 s) under llemu and under qemu-riscv64, side by
-side in one run, and prints wall-time ratios. Times include start-up and
-translation (llemu compiles every block with LLVM on first use). Compare
-ratios, not seconds: the machines are shared and noisy.
+side in one run, with and without plugins, and the freestanding ones under
+Unicorn too; it prints ratios. Times include start-up and translation (llemu
+compiles every block with LLVM on first use; its code cache is warm after the
+first run). Compare ratios, not seconds: the machines are shared and noisy.
 
 """
 

@@ -19,8 +19,9 @@ static long (*const ops[])(long) = { add1, dbl, dec };
 int main(int argc, char **argv)
 {
     int n = argc > 1 ? atoi(argv[1]) : 39;
-    long f = fib(n), a = ack(2, 2000), v = 1;
-    for (long i = 0; i < 20000000; i++)
+    long loops = argc > 2 ? atol(argv[2]) : 20000000, m = argc > 3 ? atol(argv[3]) : 2000;
+    long f = fib(n), a = ack(2, m), v = 1;
+    for (long i = 0; i < loops; i++)
         v = ops[i % 3](v) & 0xFFFFFF;
     printf("fib(%d) %ld ack %ld v %ld\n", n, f, a, v);
     return 0;

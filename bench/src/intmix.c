@@ -26,7 +26,7 @@ static uint32_t crc32(const unsigned char *p, size_t n, uint32_t crc)
 int main(int argc, char **argv)
 {
     int rounds = argc > 1 ? atoi(argv[1]) : 60;
-    enum { N = 1 << 22 };
+    size_t N = (size_t)1 << (argc > 2 ? atoi(argv[2]) : 22);
     unsigned char *buf = malloc(N), *sieve = calloc(N, 1);
     uint64_t x = 88172645463325252ull, mix = 0, primes = 0;
     crc_init();

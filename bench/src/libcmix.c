@@ -8,7 +8,7 @@ static int cmp(const void *a, const void *b) { return strcmp(*(char *const *)a, 
 int main(int argc, char **argv)
 {
     int rounds = argc > 1 ? atoi(argv[1]) : 15;
-    enum { N = 60000 };
+    int N = argc > 2 ? atoi(argv[2]) : 60000;
     char **words = malloc(N * sizeof *words);
     unsigned long x = 12345, total = 0, found = 0;
     for (int r = 0; r < rounds; r++) {

@@ -7,7 +7,7 @@
 int main(int argc, char **argv)
 {
     long steps = argc > 1 ? atol(argv[1]) : 60000000;
-    size_t n = (8u << 20) / sizeof(uint32_t);
+    size_t n = (size_t)1 << (argc > 2 ? atoi(argv[2]) : 21);     /* entries of the cycle */
     uint32_t *next = malloc(n * sizeof *next), *perm = malloc(n * sizeof *perm);
     uint64_t x = 0x2545F4914F6CDD1Dull;
     for (size_t i = 0; i < n; i++)
@@ -25,11 +25,12 @@ int main(int argc, char **argv)
         at = next[at];
         sum += at;
     }
-    char *a = malloc(1 << 24), *b = malloc(1 << 24);
+    size_t bytes = n * 8;
+    char *a = malloc(bytes), *b = malloc(bytes);
     for (int r = 0; r < 8; r++) {
-        memset(a, r, 1 << 24);
-        memcpy(b, a, 1 << 24);
-        sum += (unsigned char)b[(r * 7919) & ((1 << 24) - 1)];
+        memset(a, r, bytes);
+        memcpy(b, a, bytes);
+        sum += (unsigned char)b[(r * 7919) & (bytes - 1)];
     }
     printf("chase end %u sum %llu\n", at, (unsigned long long)sum);
     return 0;
