@@ -3,9 +3,11 @@
 An inline op works on the running vCPU's element of a scoreboard:
 entry + cpu_index * stride, a constant address (scoreboards never move).
 A callback stores the pc first, so R_REGS callbacks see an exact state
-(registers are written through already); RW_REGS callbacks may change
-registers, so cached values are dropped after them; after an RW_REGS_PC
-callback, a pc moved by qemu_plugin_set_pc leaves the block at once.
+(registers are written through already, and the FP flags the host FPU
+collected are folded into fflags); RW_REGS callbacks may change
+registers, so cached values are dropped after them and the host rounding
+mode follows frm again; after any callback, a pc moved by
+qemu_plugin_set_pc (or an error) leaves the block at once.
 """
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from jit.ir import Op, to_signed
 from jit.lower import EXTRA, BlockLowering
 
 R = st.ExitReason
-RW_REGS = 2
+R_REGS, RW_REGS = 1, 2
 INLINE_ADD, INLINE_STORE = 0, 1
 # QEMU's qemu_plugin_cond values -> icmp predicates (unsigned, as QEMU compares u64)
 CONDS = {2: "eq", 3: "ne", 4: "ult", 5: "ule", 6: "ugt", 7: "uge"}
@@ -55,12 +57,42 @@ def guarded(L: BlockLowering, guard: str, body) -> None:
     L.merge_cache(before, after)
 
 
+def fold_fp_flags(L: BlockLowering) -> None:
+    """fflags |= the flags the host FPU collected (which it then forgets), as a
+    guest read of fflags does: a callback reading fflags sees them all."""
+    from jit.lower_fp import MXCSR_FLAGS, host_flags_to_fflags, i32_op
+    L.intrinsic("stmxcsr")
+    L.intrinsic("ldmxcsr")
+    L.emit("call void @llvm.x86.sse.stmxcsr(ptr %mx.tmp)")
+    mx32 = L.fresh()
+    L.emit(f"{mx32} = load i32, ptr %mx.tmp")
+    mx = L.fresh()
+    L.emit(f"{mx} = zext i32 {mx32} to i64")
+    L.emit(f"store i32 {i32_op(L, 'and', mx32, ~MXCSR_FLAGS)}, ptr %mx.tmp")
+    L.emit("call void @llvm.x86.sse.ldmxcsr(ptr %mx.tmp)")
+    flags = L.fresh()
+    L.emit(f"{flags} = or i64 {L.load_field('fflags')}, {host_flags_to_fflags(L, mx)}")
+    L.store_field("fflags", flags)
+
+
+def reload_rounding(L: BlockLowering) -> None:
+    """The host MXCSR from state.mxcsr, which follows frm (a callback may have
+    written frm or fcsr)."""
+    mx = L.fresh()
+    L.emit(f"{mx} = trunc i64 {L.load_field('mxcsr')} to i32")
+    L.emit(f"store i32 {mx}, ptr %mx.tmp")
+    L.emit("call void @llvm.x86.sse.ldmxcsr(ptr %mx.tmp)")
+
+
 def call(L: BlockLowering, helper: str, index: int, flags: int, pc: int, args: list[str]) -> None:
+    if flags >= R_REGS:
+        fold_fp_flags(L)
     L.emit(f"store i64 {to_signed(pc)}, ptr {L.field_ptr('pc')}")
     L.pc_saved = pc
     L.call_python(helper_id(helper), [str(index)] + args + ["0"] * (3 - len(args)))
     if flags >= RW_REGS:
         L.forget_state()
+        reload_rounding(L)
     # set_pc, a stop or an error in the callback: leave the block at once
     moved = L.fresh()
     L.emit(f"{moved} = load i32, ptr {L.field_ptr('redirect')}")

@@ -297,11 +297,13 @@ def qemu_plugin_write_register(handle: RegisterHandle, data: bytes) -> bool:
 
 def qemu_plugin_set_pc(vaddr: int) -> None:
     """Resume the vCPU at `vaddr`; does not return to the callback. Allowed in
-    callbacks registered with QEMU_PLUGIN_CB_RW_REGS_PC and in vCPU events."""
+    callbacks registered with QEMU_PLUGIN_CB_RW_REGS_PC and in vCPU events
+    (in a syscall callback it abandons the syscall); elsewhere it returns
+    and changes nothing, as in QEMU."""
     m = manager()
     _current_cpu()
     if m.ctx.flags is not None and m.ctx.flags != qemu_plugin_cb_flags.QEMU_PLUGIN_CB_RW_REGS_PC:
-        raise RuntimeError("qemu_plugin_set_pc needs a QEMU_PLUGIN_CB_RW_REGS_PC callback")
+        return
     raise SetPc(vaddr & (1 << 64) - 1)
 
 
@@ -322,11 +324,17 @@ def qemu_plugin_write_memory_vaddr(addr: int, data: bytes) -> bool:
     from emu.memory import GuestFault, MemoryError_
     if not data:
         return False
-    mem = manager().machine.mem
+    machine = manager().machine
     try:
-        mem.write(addr, bytes(data), force=True)
+        machine.mem.write(addr, bytes(data), force=True)
     except (GuestFault, MemoryError_, OverflowError):
         return False
+    # As QEMU's debug writes: translations of the bytes are stale. The block
+    # running now finishes as translated; every vCPU leaves native code at
+    # its next check, and finds the new translation.
+    machine.cache.invalidate(addr, addr + len(data))
+    for cpu in list(machine.cpus.values()):
+        cpu.state.exit_request = 1
     return True
 
 
@@ -339,9 +347,10 @@ def qemu_plugin_write_memory_hwaddr(addr: int, data: bytes) -> qemu_plugin_hwadd
     return qemu_plugin_hwaddr_operation_result.QEMU_PLUGIN_HWADDR_OPERATION_ERROR
 
 
-def qemu_plugin_translate_vaddr(vaddr: int) -> int | bool:
-    """System mode only: False in user mode, as in QEMU."""
-    return False
+def qemu_plugin_translate_vaddr(vaddr: int) -> tuple[bool, int]:
+    """(translated, hwaddr), C's bool result and out-parameter (as bool_parse).
+    System mode only: (False, 0) in user mode, as in QEMU."""
+    return False, 0
 
 
 # ---- time --------------------------------------------------------------------------------------
@@ -355,9 +364,8 @@ def qemu_plugin_request_time_control():
 
 
 def qemu_plugin_update_ns(handle, time: int) -> None:
-    """User mode: time comes from the host, so this changes nothing (as in QEMU)."""
-    if handle is None or handle is not manager().time_controller:
-        raise ValueError("qemu_plugin_update_ns needs the handle of qemu_plugin_request_time_control")
+    """User mode: time comes from the host, so this changes nothing, and (as
+    in QEMU) a handle other than the controller's is ignored."""
 
 
 # ---- scoreboards ---------------------------------------------------------------------------------
@@ -409,17 +417,15 @@ def qemu_plugin_outs(string: str) -> None:
     output(string)
 
 
-_TRUE, _FALSE = ("on", "yes", "true"), ("off", "no", "false")
+# QEMU's qapi_bool_parse: these spellings exactly (lower case).
+_TRUE, _FALSE = ("on", "yes", "true", "y"), ("off", "no", "false", "n")
 
 
 def qemu_plugin_bool_parse(name: str, value: str) -> tuple[bool, bool]:
-    """(parsed, value) for "name=on|yes|true|off|no|false"."""
-    if not name or value is None:
+    """(parsed, value) for "name=on|yes|true|y|off|no|false|n"."""
+    if not name or value is None or value not in _TRUE + _FALSE:
         return False, False
-    v = value.lower()
-    if v in _TRUE or v in _FALSE:
-        return True, v in _TRUE
-    return False, False
+    return True, value in _TRUE
 
 
 def qemu_plugin_path_to_binary() -> str:

@@ -148,8 +148,11 @@ class PluginManager:
 
     def register(self, id: int, event: str, cb: Callable, *extra) -> None:
         """Add `cb` for `event`; events with a parameter (atexit's userdata,
-        discon's type mask) keep (cb, parameter)."""
-        self.plugin(id).events[event].append((cb, *extra) if extra else cb)
+        discon's type mask) keep (cb, parameter). A plugin being uninstalled
+        gets no new callbacks (they would outlive it)."""
+        plugin = self.plugin(id)
+        if not plugin.uninstalling:
+            plugin.events[event].append((cb, *extra) if extra else cb)
 
     def active(self, event: str):
         for p in self.plugins:

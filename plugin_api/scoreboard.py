@@ -4,14 +4,63 @@ Compiled inline ops address the running vCPU's element directly (base +
 cpu_index * element size), so the storage never moves: it holds room for
 every vCPU the machine can run, and the arrays plugins see are views of
 the elements of the vCPUs that exist so far (scoreboards "grow" with them).
+
+Because those addresses are constants in the compiled blocks, scoreboards
+come from an arena at a fixed host address: the same plugins then get the
+same addresses in every run, the instrumented blocks are the same text,
+and the engine's disk cache serves them the next time.
 """
 from __future__ import annotations
 
+import ctypes
+import mmap
+import threading
 from typing import NamedTuple
 
 import numpy as np
 
 from jit.dispatch import MAX_THREADS
+
+
+class _Arena:
+    """Bump allocation in a reservation at ADDRESS (committed as it is
+    touched); None when the address is taken or the arena is full, and the
+    scoreboard then lives in numpy's memory."""
+    ADDRESS = 0x5EC0_0000_0000
+    SIZE = 1 << 30
+    MAP_NORESERVE, MAP_FIXED_NOREPLACE = 0x4000, 0x100000
+
+    def __init__(self):
+        self.base: int | None = None
+        self.tried = False
+        self.used = 0
+        self.lock = threading.Lock()
+
+    def _reserve(self) -> None:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.mmap.restype = ctypes.c_void_p
+        libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int,
+                              ctypes.c_int, ctypes.c_long]
+        flags = mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | self.MAP_NORESERVE | self.MAP_FIXED_NOREPLACE
+        got = libc.mmap(self.ADDRESS, self.SIZE, mmap.PROT_READ | mmap.PROT_WRITE, flags, -1, 0)
+        if got == self.ADDRESS:
+            self.base = got
+        elif got not in (None, ctypes.c_void_p(-1).value):     # a kernel that took it as a hint
+            libc.munmap(ctypes.c_void_p(got), ctypes.c_size_t(self.SIZE))
+
+    def take(self, size: int) -> int | None:
+        size = (size + 63) & ~63
+        with self.lock:
+            if not self.tried:
+                self.tried = True
+                self._reserve()
+            if self.base is None or self.used + size > self.SIZE:
+                return None
+            self.used += size
+            return self.base + self.used - size
+
+
+_ARENA = _Arena()
 
 
 class Scoreboard:
@@ -22,7 +71,12 @@ class Scoreboard:
         if dtype.itemsize == 0:
             raise ValueError("scoreboard elements must have a size")
         self.dtype = dtype
-        self.storage = np.zeros(MAX_THREADS, dtype)
+        nbytes = MAX_THREADS * dtype.itemsize
+        address = _ARENA.take(nbytes)
+        if address is None:
+            self.storage = np.zeros(MAX_THREADS, dtype)
+        else:                   # fresh pages: already zero
+            self.storage = np.frombuffer((ctypes.c_char * nbytes).from_address(address), dtype)
         self.vcpus = vcpus
         self.freed = False
 

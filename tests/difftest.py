@@ -74,7 +74,8 @@ WC_INPUT = (b"the quick brown fox\njumps over\tthe lazy dog\n\n"
 # programs die from a signal on purpose.  Counts that vary between runs
 # are not compared: threads' depend on how its threads interleave, and
 # files' on mkdtemp, whose rejection sampling of random bits sometimes
-# takes one more round.
+# takes one more round, timeprog's on how long its sleeps take on a busy
+# machine.
 GUESTS: dict[str, Guest] = {g.name: g for g in [
     Guest("rv64i"), Guest("branches"), Guest("loadstore"), Guest("muldiv"),
     Guest("atomics"), Guest("fsingle"), Guest("fdouble"), Guest("fma"),
@@ -84,12 +85,16 @@ GUESTS: dict[str, Guest] = {g.name: g for g in [
     Guest("ebreak_c"), Guest("segv_exec_nx"), Guest("segv_exec_unmapped"),
     Guest("hello"), Guest("printf"), Guest("malloc"), Guest("strings"),
     Guest("files", counts_stable=False),
-    Guest("fpfmt"), Guest("timeprog"),
+    Guest("fpfmt"), Guest("timeprog", counts_stable=False),
     Guest("auxv", args=("alpha", "beta gamma", "", "7")),
     Guest("compute"), Guest("recursion"),
     Guest("wc", stdin=WC_INPUT),
     Guest("signals"),
     Guest("threads", counts_stable=False),
+    # written for the plugin tests: known loops, accesses, pages, branches, calls
+    Guest("pa_branch"), Guest("pa_cache"), Guest("pa_fault"), Guest("pa_loop"), Guest("pa_mem"),
+    Guest("pa_mix"), Guest("pa_pages"), Guest("pb_calls"),
+    Guest("plug_loop"), Guest("plug_mem"), Guest("plug_regs"), Guest("plug_setpc"), Guest("plug_sys"),
     Guest("hello_dyn", dynamic=True), Guest("printf_dyn", dynamic=True), Guest("strings_dyn", dynamic=True),
     Guest("fpfmt_dyn", dynamic=True), Guest("files_dyn", dynamic=True, counts_stable=False),
 ]}
