@@ -20,7 +20,7 @@ from emu.log import log
 from emu.memory import PAGE_SHIFT, PAGE_SIZE, PROT_EXEC, PROT_READ, GuestMemory
 from emu.riscv.translate import translate_block
 from jit.cache import CodeCache
-from jit.dispatch import MAX_THREADS, HostSignals, install_fault_handler
+from jit.dispatch import MAX_THREADS, HostSignals, PyTargets, install_fault_handler
 from jit.helpers import HelperTable
 
 
@@ -46,15 +46,16 @@ class Machine:
         process.machine = self
         self.cpus: dict[int, object] = {}            # state address -> VCpu
         self.lock = threading.Lock()
-        self.helpers = HelperTable(self.cache.helpers_address, self.cpus.get, self._helper_failed)
+        self.helpers = HelperTable(self.cache.helpers_address, self.cpus.get, self.native_call_failed)
         self._bind_helpers()
         self.sigreturn = mem.map(0, PAGE_SIZE, PROT_READ | PROT_EXEC, name="[vdso]")
         mem.write(self.sigreturn, sigframe.SIGRETURN_CODE, force=True)
         self.started = time.monotonic()
         self.vcpus_started = 0
         self.finishing = False
-        self.helpers.bind("plugin_exec", self.plugins.exec_callback)
-        self.helpers.bind("plugin_mem", self.plugins.mem_callback)
+        self.py_targets = PyTargets(self.cache.engine)     # slots as in jit/lower_plugin.py
+        self.py_targets.set(0, self.plugins.exec_target)
+        self.py_targets.set(1, self.plugins.mem_target)
         for spec in plugin_specs:
             self.plugins.load(spec)
 
@@ -67,7 +68,7 @@ class Machine:
         page = pc >> PAGE_SHIFT
         return page < len(self.mem.perms) and bool(self.mem.perms[page] & PROT_EXEC)
 
-    def _helper_failed(self, cpu, e: BaseException) -> None:
+    def native_call_failed(self, cpu, e: BaseException) -> None:
         """Compiled code called Python, which raised: leave native code now (a plugin
         callback's caller checks `redirect`; others notice `exit_request`)."""
         if cpu.pending_error is None:

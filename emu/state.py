@@ -26,7 +26,8 @@ FIELDS: list[tuple[str, type, int]] = [
     ("cpu_index", ctypes.c_uint32, 1),
     ("insn_count", ctypes.c_uint64, 1),  # guest instructions run (counted under -d stats)
     ("redirect", ctypes.c_uint32, 1),    # a plugin callback moved the pc (qemu_plugin_set_pc)
-    ("pad1", ctypes.c_uint32, 1),
+    ("cb_flags", ctypes.c_uint32, 1),    # flags of the plugin callback running, NO_CALLBACK if none
+    ("mem_value", ctypes.c_uint64, 1),   # value of the access a memory callback reports
     ("fault_mxcsr", ctypes.c_uint32, 1),  # host MXCSR when a guest access faulted
     ("pad0", ctypes.c_uint32, 1),
     ("jmpbuf", ctypes.c_uint64, 32),     # sigjmp_buf: the run loop's re-entry after a host fault
@@ -44,6 +45,9 @@ class ExitReason(enum.IntEnum):
     REQUEST = 7       # exit_request was set (state.pc is the next block)
     BUS = 8           # misaligned atomic, or host SIGBUS (e.g. past the end of a mapped file)
     INSN_FETCH = 9    # fetch from a non-executable or unmapped page at state.pc
+
+
+NO_CALLBACK = 0xFF          # cb_flags outside plugin callbacks
 
 
 class CpuState(ctypes.Structure):

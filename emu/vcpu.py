@@ -14,7 +14,7 @@ from emu.linux import sigframe
 from emu.linux.process import GuestExit, ThreadExit
 from emu.log import log
 from emu.memory import PAGE_MAPPED, PAGE_SHIFT, GuestFault
-from jit.dispatch import MXCSR_DEFAULT, RUN_FUNC
+from jit.dispatch import MXCSR_DEFAULT, RUN_FUNC, RUN_PYFUNC
 
 R = st.ExitReason
 # si_code values of synchronous signals.
@@ -42,6 +42,7 @@ class VCpu:
         self.state.cpu_index = cpu_index
         self.state.res_addr = (1 << 64) - 1
         self.state.mxcsr = mxcsr_for(0)
+        self.state.cb_flags = st.NO_CALLBACK
         self.pending_error: BaseException | None = None
         self.python_entries = 0
         self.clear_child_tid = 0            # set_tid_address / CLONE_CHILD_CLEARTID
@@ -91,7 +92,9 @@ class VCpu:
         s = self.state
         sp = ctypes.addressof(s)
         base = self.mem.base
-        native_run = RUN_FUNC(self.cache.run_address)
+        # With one vCPU, native code runs holding the GIL (PYFUNCTYPE), so calls
+        # into Python cost no GIL handover; threads release it to run in parallel.
+        run_alone, run_shared = RUN_PYFUNC(self.cache.run_address), RUN_FUNC(self.cache.run_address)
         host_pending = self.machine.host_signals.pending
         self.process.local.cpu = self
         while True:
@@ -99,6 +102,7 @@ class VCpu:
                 self.deliver_signals()
             if log.on("exec"):
                 log.write(f"Trace {s.cpu_index}: [{s.pc:016x}]\n")
+            native_run = run_alone if len(self.machine.cpus) == 1 else run_shared
             reason = native_run(sp, base)
             self.python_entries += 1
             if self.pending_error is not None:

@@ -30,6 +30,7 @@ TC_SIZE = 1 << TC_BITS
 TC_EMPTY = 1                 # no block starts at an odd pc
 HELPER_SLOTS = 256           # Python helpers callable from compiled code
 MAX_THREADS = 64             # vCPUs in native code at once (cpu_index is their slot)
+PY_TARGETS = 2               # Python functions compiled code calls directly (py_targets)
 MXCSR_DEFAULT = 0x1F80       # all FP exceptions masked, round to nearest
 SIGACTION_SIZE = 152         # glibc x86_64 struct sigaction
 SA_SIGINFO = 4
@@ -54,6 +55,15 @@ def _fold_mxcsr_flags(src: str, dst: str) -> str:
     return "\n".join(lines)
 
 
+def _py_call_n(n: int) -> str:
+    """llemu_py_call<n>(target, a1..an): a call to Python with n integer arguments."""
+    params = ", ".join(f"i64 %a{i}" for i in range(n))
+    stores = "\n".join(f"  %p{i} = getelementptr i64, ptr %args, i64 {i}\n  store i64 %a{i}, ptr %p{i}"
+                       for i in range(n))
+    return (f"define void @llemu_py_call{n}(i64 %n, {params}) {{\n  %args = alloca [{n} x i64]\n"
+            f"{stores}\n  call void @llemu_py_call(i64 %n, ptr %args, i64 {n})\n  ret void\n}}\n")
+
+
 def runtime_module() -> str:
     """LLVM IR text of the runtime: table, dispatcher, run entry, fault handler."""
     o = st.offset
@@ -68,6 +78,7 @@ def runtime_module() -> str:
 @llemu_old_segv = global [{SIGACTION_SIZE} x i8] zeroinitializer, align 16
 @llemu_old_bus = global [{SIGACTION_SIZE} x i8] zeroinitializer, align 16
 @llemu_sig_pending = global i64 0
+@llemu_py_targets = global [{PY_TARGETS} x ptr] zeroinitializer, align 8
 @llemu_sig_codes = global [65 x i32] zeroinitializer
 
 define {BLOCK_TYPE} @llemu_dispatch({BLOCK_ARGS}) {{
@@ -234,6 +245,60 @@ none:
   ret ptr null
 }}
 
+; Calls into Python from compiled code without ctypes: take the GIL (cheap if
+; this thread holds it), call target n of @llemu_py_targets with the given
+; integers as Python ints, drop the result. The targets never raise: they
+; keep errors for the run loop (a bug that does raise is printed).
+define internal void @llemu_py_call(i64 %n, ptr %args, i64 %nargs) {{
+entry:
+  %g = call i32 @PyGILState_Ensure()
+  %objs = alloca [8 x ptr]
+  br label %box
+box:
+  %i = phi i64 [ 0, %entry ], [ %i1, %box ]
+  %ap = getelementptr i64, ptr %args, i64 %i
+  %a = load i64, ptr %ap
+  %o = call ptr @PyLong_FromUnsignedLongLong(i64 %a)
+  %op = getelementptr ptr, ptr %objs, i64 %i
+  store ptr %o, ptr %op
+  %i1 = add i64 %i, 1
+  %more = icmp ult i64 %i1, %nargs
+  br i1 %more, label %box, label %call
+call:
+  %tp = getelementptr [{PY_TARGETS} x ptr], ptr @llemu_py_targets, i64 0, i64 %n
+  %fn = load ptr, ptr %tp
+  %r = call ptr @PyObject_Vectorcall(ptr %fn, ptr %objs, i64 %nargs, ptr null)
+  %failed = icmp eq ptr %r, null
+  br i1 %failed, label %error, label %ok
+error:
+  call void @PyErr_Print()
+  br label %drop
+ok:
+  call void @Py_DecRef(ptr %r)
+  br label %drop
+drop:
+  %j = phi i64 [ 0, %error ], [ 0, %ok ], [ %j1, %drop ]
+  %dp = getelementptr ptr, ptr %objs, i64 %j
+  %d = load ptr, ptr %dp
+  call void @Py_DecRef(ptr %d)
+  %j1 = add i64 %j, 1
+  %again = icmp ult i64 %j1, %nargs
+  br i1 %again, label %drop, label %out
+out:
+  call void @PyGILState_Release(i32 %g)
+  ret void
+}}
+
+{_py_call_n(2)}
+{_py_call_n(4)}
+
+declare i32 @PyGILState_Ensure()
+declare void @PyGILState_Release(i32)
+declare ptr @PyLong_FromUnsignedLongLong(i64)
+declare ptr @PyObject_Vectorcall(ptr, ptr, i64, ptr)
+declare void @Py_DecRef(ptr)
+declare void @PyErr_Print()
+
 ; The host signals noted since the last call (bit n-1 for signal n).
 define i64 @llemu_take_signals() {{
   %v = atomicrmw xchg ptr @llemu_sig_pending, i64 0 seq_cst
@@ -250,7 +315,8 @@ declare void @llvm.x86.sse.stmxcsr(ptr)
 """
 
 
-RUN_FUNC = ctypes.CFUNCTYPE(ctypes.c_uint32, ctypes.c_void_p, ctypes.c_void_p)
+RUN_FUNC = ctypes.CFUNCTYPE(ctypes.c_uint32, ctypes.c_void_p, ctypes.c_void_p)     # releases the GIL
+RUN_PYFUNC = ctypes.PYFUNCTYPE(ctypes.c_uint32, ctypes.c_void_p, ctypes.c_void_p)   # keeps it
 
 
 def install_fault_handler(engine, guest_base: int) -> None:
@@ -296,6 +362,27 @@ class HostSignals:
         new = (ctypes.c_uint8 * SIGACTION_SIZE)()
         ctypes.c_uint64.from_buffer(new, 0).value = 1 if ignore else 0
         self._libc.sigaction(sig, ctypes.byref(new), None)
+
+
+def python_api_symbols() -> None:
+    """Make the CPython API functions the runtime calls known to LLVM's linker
+    (whether the interpreter exports them or a libpython does)."""
+    import llvmlite.binding as llvm
+    for name in ("PyGILState_Ensure", "PyGILState_Release", "PyLong_FromUnsignedLongLong",
+                 "PyObject_Vectorcall", "Py_DecRef", "PyErr_Print"):
+        llvm.add_symbol(name, ctypes.cast(getattr(ctypes.pythonapi, name), ctypes.c_void_p).value)
+
+
+class PyTargets:
+    """The Python callables compiled code reaches through llemu_py_call1/4."""
+
+    def __init__(self, engine):
+        self.slots = (ctypes.c_void_p * PY_TARGETS).from_address(engine.global_("llemu_py_targets"))
+        self.keep: list[object] = [None] * PY_TARGETS
+
+    def set(self, n: int, fn: object) -> None:
+        self.keep[n] = fn                   # the table holds no reference of its own
+        self.slots[n] = id(fn)
 
 
 class TcEntry(ctypes.Structure):

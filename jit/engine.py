@@ -43,6 +43,8 @@ class Engine:
 
     def __init__(self, runtime_ir: str, opt: int = 0):
         _init_llvm()
+        from jit.dispatch import python_api_symbols
+        python_api_symbols()
         target = llvm.Target.from_default_triple()
         self.tm = target.create_target_machine(
             cpu=llvm.get_host_cpu_name(), features=llvm.get_host_cpu_features().flatten(),

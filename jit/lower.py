@@ -461,14 +461,24 @@ class BlockLowering:
         self.alias(op, self.call_python(helper_id(name), args))
         self.forget_state()
 
-    def call_python(self, slot: int, args: list[str]) -> str:
-        """A call into Python through the helper table, with Python's FP environment."""
-        assert 0 <= slot < HELPER_SLOTS
+    def python_fp_env(self, call: Callable[[], str | None]) -> str | None:
+        """Emit call() with Python's FP environment (MXCSR default) around it: Python
+        code must not see the guest's rounding mode, nor add flags to the guest's."""
         self.intrinsic("ldmxcsr")
         self.intrinsic("stmxcsr")
         self.emit("call void @llvm.x86.sse.stmxcsr(ptr %mx.save)")
         self.emit("store i32 8064, ptr %mx.py")
         self.emit("call void @llvm.x86.sse.ldmxcsr(ptr %mx.py)")
+        r = call()
+        self.emit("call void @llvm.x86.sse.ldmxcsr(ptr %mx.save)")
+        return r
+
+    def call_python(self, slot: int, args: list[str]) -> str:
+        """A call into Python through the helper table (ctypes)."""
+        assert 0 <= slot < HELPER_SLOTS
+        return self.python_fp_env(lambda: self._call_helper(slot, args))
+
+    def _call_helper(self, slot: int, args: list[str]) -> str:
         fp = self.fresh()
         self.emit(f"{fp} = getelementptr [{HELPER_SLOTS} x ptr], ptr @llemu_helpers, i64 0, i64 {slot}")
         fn = self.fresh()
@@ -476,7 +486,6 @@ class BlockLowering:
         r = self.fresh()
         argtext = ", ".join(f"i64 {a}" for a in args)
         self.emit(f"{r} = call i64 {fn}(ptr %s, {argtext})")
-        self.emit("call void @llvm.x86.sse.ldmxcsr(ptr %mx.save)")
         return r
 
     # exits

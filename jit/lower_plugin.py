@@ -12,12 +12,13 @@ qemu_plugin_set_pc (or an error) leaves the block at once.
 from __future__ import annotations
 
 from emu import state as st
-from jit.helpers import helper_id
+from emu.state import NO_CALLBACK
 from jit.ir import Op, to_signed
 from jit.lower import EXTRA, BlockLowering
 
 R = st.ExitReason
 R_REGS, RW_REGS = 1, 2
+EXEC, MEM = 0, 1            # slots of llemu_py_targets: PluginManager.exec_target, mem_target
 INLINE_ADD, INLINE_STORE = 0, 1
 # QEMU's qemu_plugin_cond values -> icmp predicates (unsigned, as QEMU compares u64)
 CONDS = {2: "eq", 3: "ne", 4: "ult", 5: "ule", 6: "ugt", 7: "uge"}
@@ -84,12 +85,21 @@ def reload_rounding(L: BlockLowering) -> None:
     L.emit("call void @llvm.x86.sse.ldmxcsr(ptr %mx.tmp)")
 
 
-def call(L: BlockLowering, helper: str, index: int, flags: int, pc: int, args: list[str]) -> None:
+def call(L: BlockLowering, target: int, index: int, flags: int, pc: int, args: list[str]) -> None:
+    """Call Python target `target` (EXEC or MEM, see PluginManager) with the
+    callback's index, the vCPU index and `args`, straight through the CPython
+    API; state.cb_flags tells the register API what the callback may do."""
     if flags >= R_REGS:
         fold_fp_flags(L)
     L.emit(f"store i64 {to_signed(pc)}, ptr {L.field_ptr('pc')}")
+    L.emit(f"store i32 {flags}, ptr {L.field_ptr('cb_flags')}")
     L.pc_saved = pc
-    L.call_python(helper_id(helper), [str(index)] + args + ["0"] * (3 - len(args)))
+    values = [str(index), L.load_field("cpu_index")] + args
+    fn = f"llemu_py_call{len(values)}"
+    L.intrinsic(f"declare void @{fn}(i64{', i64' * len(values)})")
+    L.python_fp_env(lambda: L.emit(f"call void @{fn}(i64 {target}, "
+                                   + ", ".join(f"i64 {v}" for v in values) + ")"))
+    L.emit(f"store i32 {NO_CALLBACK}, ptr {L.field_ptr('cb_flags')}")
     if flags >= RW_REGS:
         L.forget_state()
         reload_rounding(L)
@@ -110,7 +120,7 @@ def call(L: BlockLowering, helper: str, index: int, flags: int, pc: int, args: l
 
 def lower_cb(L: BlockLowering, op: Op) -> None:
     index, flags, pc = op.args
-    call(L, "plugin_exec", index, flags, pc, [])
+    call(L, EXEC, index, flags, pc, [])
 
 
 def lower_cond_cb(L: BlockLowering, op: Op) -> None:
@@ -121,7 +131,7 @@ def lower_cond_cb(L: BlockLowering, op: Op) -> None:
     L.emit(f"{hit} = icmp {CONDS[cond]} i64 {v}, {to_signed(imm)}")
     flag = L.fresh()
     L.emit(f"{flag} = zext i1 {hit} to i64")
-    guarded(L, flag, lambda: call(L, "plugin_exec", index, flags, pc, []))
+    guarded(L, flag, lambda: call(L, EXEC, index, flags, pc, []))
 
 
 def lower_inline(L: BlockLowering, op: Op) -> None:
@@ -141,8 +151,11 @@ def lower_inline(L: BlockLowering, op: Op) -> None:
 
 def lower_mem_cb(L: BlockLowering, op: Op) -> None:
     vaddr, value, guard, index, flags, info, pc = op.args
-    args = [L.val(vaddr), str(info), L.val(value)]
-    guarded(L, L.val(guard), lambda: call(L, "plugin_mem", index, flags, pc, args))
+
+    def body() -> None:
+        L.emit(f"store i64 {L.val(value)}, ptr {L.field_ptr('mem_value')}")
+        call(L, MEM, index, flags, pc, [L.val(vaddr), str(info)])
+    guarded(L, L.val(guard), body)
 
 
 EXTRA.update({"plugin_cb": lower_cb, "plugin_cond_cb": lower_cond_cb,

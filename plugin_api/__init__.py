@@ -221,7 +221,10 @@ def qemu_plugin_mem_is_store(info: int) -> bool:
 
 def qemu_plugin_mem_get_value(info: int) -> qemu_plugin_mem_value:
     """The value the access loaded or stored (in a memory callback)."""
-    return qemu_plugin_mem_value(qemu_plugin_mem_value_type(info & 3), manager().ctx.mem_value)
+    cpu, _ = manager().current()
+    value = cpu.state.mem_value if cpu is not None else 0
+    return qemu_plugin_mem_value(qemu_plugin_mem_value_type(info & 3),
+                                 value & ((1 << (8 << (info & 3))) - 1))
 
 
 def qemu_plugin_get_hwaddr(info: int, vaddr: int):
@@ -264,18 +267,18 @@ def qemu_plugin_get_registers() -> list[qemu_plugin_reg_descriptor]:
 
 
 def _current_cpu():
-    cpu = manager().ctx.cpu
+    """(vCPU, flags) of the running callback; flags None in vCPU events."""
+    cpu, flags = manager().current()
     if cpu is None:
         raise RuntimeError("registers are only reachable from a vCPU callback")
-    return cpu
+    return cpu, flags
 
 
 def qemu_plugin_read_register(handle: RegisterHandle) -> bytes | None:
     """The register's bytes (little-endian), or None where the callback's flags
     (QEMU_PLUGIN_CB_NO_REGS) do not allow reading."""
-    m = manager()
-    cpu = _current_cpu()
-    if m.ctx.flags is not None and m.ctx.flags < R_REGS:
+    cpu, flags = _current_cpu()
+    if flags is not None and flags < R_REGS:
         return None
     return handle.read(cpu.state)
 
@@ -283,9 +286,8 @@ def qemu_plugin_read_register(handle: RegisterHandle) -> bytes | None:
 def qemu_plugin_write_register(handle: RegisterHandle, data: bytes) -> bool:
     """False if the register is read-only (pc: use qemu_plugin_set_pc) or the
     callback was not registered with an RW_REGS flag."""
-    m = manager()
-    cpu = _current_cpu()
-    if (m.ctx.flags is not None and m.ctx.flags < RW_REGS) or handle.field == "pc" or \
+    cpu, flags = _current_cpu()
+    if (flags is not None and flags < RW_REGS) or handle.field == "pc" or \
             (handle.field == "x" and handle.index == 0) or len(data) < handle.size:
         return False
     handle.write(cpu.state, bytes(data))
@@ -300,9 +302,8 @@ def qemu_plugin_set_pc(vaddr: int) -> None:
     callbacks registered with QEMU_PLUGIN_CB_RW_REGS_PC and in vCPU events
     (in a syscall callback it abandons the syscall); elsewhere it returns
     and changes nothing, as in QEMU."""
-    m = manager()
-    _current_cpu()
-    if m.ctx.flags is not None and m.ctx.flags != qemu_plugin_cb_flags.QEMU_PLUGIN_CB_RW_REGS_PC:
+    _, flags = _current_cpu()
+    if flags is not None and flags != qemu_plugin_cb_flags.QEMU_PLUGIN_CB_RW_REGS_PC:
         return
     raise SetPc(vaddr & (1 << 64) - 1)
 
@@ -395,6 +396,11 @@ def qemu_plugin_scoreboard_u64_in_struct(score: Scoreboard, member: str | int) -
 
 
 def qemu_plugin_u64_add(entry: qemu_plugin_u64, vcpu_index: int, added: int) -> None:
+    words = entry.words
+    if words is not None and vcpu_index >= 0:       # the fast path (plugins call this per event)
+        i = entry.first + vcpu_index * entry.stride
+        words[i] = (words[i] + added) & 0xFFFFFFFFFFFFFFFF
+        return
     view = entry.score.u64(entry.offset)
     view[vcpu_index] = (int(view[vcpu_index]) + added) & (1 << 64) - 1
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 from emu.log import log
+from emu.state import NO_CALLBACK
 from jit.ir import Block
 from plugin_api import instrument
 from plugin_api.enums import (QEMU_PLUGIN_MIN_VERSION, QEMU_PLUGIN_VERSION, qemu_info_system,
@@ -62,9 +63,8 @@ class DynCallback:
 
 class Context(threading.local):
     """What the callback running on this thread may do."""
-    cpu = None
+    cpu = None              # set during vCPU events (compiled-code callbacks use the state)
     flags = None            # None: not in a flagged callback (registers allowed)
-    mem_value = 0
     syscall_a0 = 0          # a0 when the current syscall began
     abandoned = False       # a syscall callback moved the pc: the syscall is off
 
@@ -196,31 +196,46 @@ class PluginManager:
         return len(self.callbacks) - 1
 
     # ---- calls from compiled code ---------------------------------------------------
-    def exec_callback(self, cpu, index: int, *_: int) -> int:
+    # The hot path: compiled code calls these through the CPython API
+    # (llemu_py_call2/4) with the callback's index and the vCPU's; they must not
+    # raise (an error is kept for the vCPU's run loop, which stops the guest).
+    def exec_target(self, index: int, vcpu_index: int) -> None:
         cb = self.callbacks[index]
         if cb is not None:
-            self._run(cpu, cb, cb.fn, cpu.state.cpu_index, cb.userdata)
-        return 0
+            try:
+                cb.fn(vcpu_index, cb.userdata)
+            except BaseException as e:      # noqa: BLE001 - must not cross native frames
+                self._callback_failed(cb, e)
 
-    def mem_callback(self, cpu, index: int, vaddr: int, info: int, value: int) -> int:
+    def mem_target(self, index: int, vcpu_index: int, vaddr: int, info: int) -> None:
         cb = self.callbacks[index]
         if cb is not None:
-            size = 1 << (info & 3)
-            self.ctx.mem_value = value & ((1 << (8 * size)) - 1)
-            self._run(cpu, cb, cb.fn, cpu.state.cpu_index, info, vaddr, cb.userdata)
-        return 0
+            try:
+                cb.fn(vcpu_index, info, vaddr, cb.userdata)
+            except BaseException as e:      # noqa: BLE001
+                self._callback_failed(cb, e)
 
-    def _run(self, cpu, cb: DynCallback, fn: Callable, *args) -> None:
-        ctx = self.ctx
-        saved = ctx.cpu, ctx.flags
-        ctx.cpu, ctx.flags = cpu, cb.flags
-        try:
-            self.guard(cb.plugin, fn, *args)
-        except SetPc as jump:
-            cpu.state.pc = jump.pc
+    def _callback_failed(self, cb: DynCallback, e: BaseException) -> None:
+        cpu = self.machine.process.local.cpu
+        if isinstance(e, SetPc):
+            cpu.state.pc = e.pc
             cpu.state.redirect = 1
-        finally:
-            ctx.cpu, ctx.flags = saved
+            return
+        try:
+            self.guard(cb.plugin, _reraise, e)
+        except BaseException as err:        # noqa: BLE001 - PluginError, GuestExit
+            self.machine.native_call_failed(cpu, err)
+
+    def current(self):
+        """(vCPU, flags) of the callback running on this thread: flags None in a vCPU
+        event (registers allowed); (None, None) outside callbacks."""
+        ctx = self.ctx
+        if ctx.cpu is not None:
+            return ctx.cpu, ctx.flags
+        cpu = getattr(self.machine.process.local, "cpu", None)
+        if cpu is not None and cpu.state.cb_flags != NO_CALLBACK:
+            return cpu, cpu.state.cb_flags
+        return None, None
 
     # ---- events -------------------------------------------------------------------
     def in_cpu(self, cpu, fn: Callable, plugin: Plugin, *args):
@@ -337,6 +352,10 @@ class PluginManager:
             if uninstall:
                 sys.modules.pop(getattr(plugin.module, "__name__", None), None)
                 plugin.module = None
+
+
+def _reraise(e: BaseException):
+    raise e
 
 
 def _signed(v: int) -> int:

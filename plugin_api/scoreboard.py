@@ -15,8 +15,6 @@ from __future__ import annotations
 import ctypes
 import mmap
 import threading
-from typing import NamedTuple
-
 import numpy as np
 
 from jit.dispatch import MAX_THREADS
@@ -79,6 +77,9 @@ class Scoreboard:
             self.storage = np.frombuffer((ctypes.c_char * nbytes).from_address(address), dtype)
         self.vcpus = vcpus
         self.freed = False
+        self._u64: dict[int, np.ndarray] = {}
+        # Plain uint64 words of the storage: an item access costs a third of numpy's.
+        self.words = memoryview(self.storage.view(np.uint8)).cast("Q") if dtype.itemsize % 8 == 0 else None
 
     @property
     def address(self) -> int:
@@ -99,17 +100,42 @@ class Scoreboard:
         return self.storage[vcpu_index:vcpu_index + 1]
 
     def u64(self, offset: int) -> np.ndarray:
-        """The uint64 at `offset` in every element, as a strided view over all slots."""
-        if offset % 8 or offset + 8 > self.element_size:
-            raise ValueError(f"no aligned u64 at offset {offset} of a {self.element_size}-byte element")
-        raw = self.storage.view(np.uint8).reshape(MAX_THREADS, self.element_size)
-        return raw[:, offset:offset + 8].view(np.uint64).reshape(MAX_THREADS)
+        """The uint64 at `offset` in every element, as a strided view over all slots
+        (made once per offset: plugins call this per event)."""
+        view = self._u64.get(offset)
+        if view is None:
+            if offset % 8 or offset + 8 > self.element_size:
+                raise ValueError(f"no aligned u64 at offset {offset} of a {self.element_size}-byte element")
+            raw = self.storage.view(np.uint8).reshape(MAX_THREADS, self.element_size)
+            view = self._u64[offset] = raw[:, offset:offset + 8].view(np.uint64).reshape(MAX_THREADS)
+        return view
 
 
-class qemu_plugin_u64(NamedTuple):
-    """A uint64 member of every element of a scoreboard: what inline ops target."""
-    score: Scoreboard
-    offset: int = 0
+class qemu_plugin_u64:
+    """A uint64 member of every element of a scoreboard: what inline ops target.
+
+    Besides QEMU's (score, offset) it keeps where the member lies among the
+    scoreboard's 64-bit words, so qemu_plugin_u64_add and friends (called per
+    event by callback plugins) are a few list-like operations."""
+    __slots__ = ("score", "offset", "words", "first", "stride")
+
+    def __init__(self, score: Scoreboard, offset: int = 0):
+        self.score, self.offset = score, offset
+        fast = score.words is not None and offset % 8 == 0
+        self.words = score.words if fast else None
+        self.first, self.stride = offset // 8, score.element_size // 8
+
+    def __iter__(self):
+        return iter((self.score, self.offset))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, qemu_plugin_u64) and (self.score, self.offset) == (other.score, other.offset)
+
+    def __hash__(self) -> int:
+        return hash((id(self.score), self.offset))
+
+    def __repr__(self) -> str:
+        return f"qemu_plugin_u64(offset={self.offset})"
 
     @property
     def array(self) -> np.ndarray:
