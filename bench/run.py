@@ -65,7 +65,7 @@ MODES = {
     "bb inline": Mode("bb,inline=on", "tb_inline"),
     "insn inline": Mode("insn,inline=on", "insn_inline"),
     "mem inline": Mode("mem,inline=on,callback=off", "mem_inline"),
-    "hotblocks": Mode("hotblocks", None),
+    "hotblocks": Mode("hotblocks,inline=on", None),
     "none (small)": Mode(None, None, small=True),
     "bb callback": Mode("bb,inline=off", "tb_cb", small=True),
     "insn callback": Mode("insn,inline=off", "insn_cb", small=True),

@@ -38,7 +38,8 @@ class Machine:
         process.plugins = self.plugins
         # A plugin's tb_trans sees what is translated: translate only what runs then, as QEMU.
         self.cache = CodeCache(lambda pc: self.plugins.instrument(translate_block(mem, pc)),
-                               self._executable, lambda: not self.plugins.watches_translation())
+                               self._executable, lambda: not self.plugins.watches_translation(),
+                               self._code_bytes, process.image.exe_path)
         mem.on_code_change.append(self.cache.invalidate)
         install_fault_handler(self.cache.engine, mem.base)
         self.host_signals = HostSignals(self.cache.engine)
@@ -56,6 +57,7 @@ class Machine:
         self.py_targets = PyTargets(self.cache.engine)     # slots as in jit/lower_plugin.py
         self.py_targets.set(0, self.plugins.exec_target)
         self.py_targets.set(1, self.plugins.mem_target)
+        self.py_targets.set(2, self.plugins.trace_target)
         for spec in plugin_specs:
             self.plugins.load(spec)
 
@@ -63,6 +65,13 @@ class Machine:
         """Drop every translation (fence.i, plugin reset), telling plugins."""
         self.cache.flush()
         self.plugins.flush()
+
+    def _code_bytes(self, pc: int, size: int) -> bytes | None:
+        """Guest code at [pc, pc+size), None unless all of it is executable."""
+        from emu.memory import PROT_EXEC as X
+        if not self.mem.check(pc, max(size, 1), X):
+            return None
+        return self.mem.read(pc, size, force=True)
 
     def _executable(self, pc: int) -> bool:
         page = pc >> PAGE_SHIFT
@@ -138,7 +147,7 @@ class Machine:
             per_m = entries / (insns / 1e6) if insns else 0.0
             engine = self.cache.engine
             log.write(f"stats: {insns} guest instructions, {s.translations} blocks in {s.modules} modules "
-                      f"({engine.disk_hits} from the disk cache), "
+                      f"({engine.disk_hits} from the disk cache, {s.known} without translating), "
                       f"translate {s.translate_seconds * 1e3:.1f} ms "
                       f"(LLVM {engine.compile_seconds * 1e3:.1f} ms), "
                       f"{s.misses} misses, {s.flushes} flushes, {entries} Python entries "
@@ -158,6 +167,7 @@ class Machine:
             self.plugins.atexit()
         except PluginError as pe:
             error = error or str(pe)
+        self.cache.save()
         self.report()
         if error:
             print(f"llemu-riscv64: {error}", file=sys.stderr)

@@ -20,14 +20,22 @@ from jit.dispatch import NativeTable, runtime_module
 from jit.engine import Engine, default_cache_dir
 from jit.ir import Block
 from jit.lower import Options, lower_module
+from jit.warm import Entry, RegionIndex, digest, program_index
 
 BATCH_BLOCKS = 12
 REGION = "REGION"       # placeholder name, replaced by one derived from the region's content
 
 
+@dataclass(frozen=True)
+class Extent:
+    """The guest range a compiled block came from (all invalidation needs)."""
+    pc: int
+    size: int
+
+
 @dataclass
 class Module:
-    blocks: list[Block]
+    blocks: list[Extent]
     functions: dict[int, int]              # pc -> host address
     slots: list[int] = field(default_factory=list)   # addresses of this module's exit slots
 
@@ -40,20 +48,26 @@ class Stats:
     translate_seconds: float = 0.0
     flushes: int = 0
     reused: int = 0         # regions already in the engine (retranslated after a flush)
+    known: int = 0          # regions of an earlier run, loaded without translating
 
 
 class CodeCache:
     """Owns the LLVM engine, the native table and every compiled block."""
 
     def __init__(self, frontend: Callable[[int], Block], can_execute: Callable[[int], bool],
-                 speculate: Callable[[], bool] = lambda: True):
+                 speculate: Callable[[], bool] = lambda: True,
+                 read_code: Callable[[int, int], bytes | None] | None = None, program: str | None = None):
         self.frontend = frontend
         self.can_execute = can_execute
         self.speculate = speculate      # False: translate only what runs (plugins watch translation)
+        self.read_code = read_code      # guest code bytes, or None if not executable
         self.lock = threading.RLock()
         self.engine = Engine(runtime_module())
+        self.index: RegionIndex | None = None
         if not log.on("nocache"):
             self.engine.use_disk_cache(default_cache_dir())
+            if program and read_code:
+                self.index = program_index(default_cache_dir(), program)
         self.table = NativeTable(self.engine.global_("llemu_tc"))
         self.run_address = self.engine.function("llemu_run")
         self.dispatch_address = self.engine.function("llemu_dispatch")
@@ -82,6 +96,12 @@ class CodeCache:
 
     def _translate_batch(self, pc: int) -> None:
         t0 = time.perf_counter()
+        # A region of an earlier run whose guest code is unchanged, unless plugins
+        # watch translation (their tb_trans must see every block).
+        warm = self.index is not None and self.speculate()
+        if warm and self._load_known(pc):
+            self.stats.translate_seconds += time.perf_counter() - t0
+            return
         batch: list[Block] = []
         queue, seen = deque([pc]), {pc}
         limit = BATCH_BLOCKS if self.speculate() else 1
@@ -101,19 +121,43 @@ class CodeCache:
         self._debug(batch, text)
         if not self.engine.add(text, key):
             self.stats.reused += 1
+        self._install(name, [(b.pc, b.size) for b in batch], slot_names)
+        if warm:
+            ranges = tuple((b.pc, b.size) for b in batch)
+            code = digest(ranges, self.read_code)
+            if code is not None:
+                self.index.add(Entry(key, ranges, code, tuple(slot_names), repr(self.options)))
+        self.stats.translations += len(batch)
+        self.stats.translate_seconds += time.perf_counter() - t0
+        if log.on("out_asm"):
+            log.write(f"OUT: [module {self.stats.modules}]\n{self.engine.host_asm(text)}\n")
+
+    def _load_known(self, pc: int) -> bool:
+        entry = self.index.find(pc, repr(self.options), self.read_code)
+        if entry is None or not self.engine.load(entry.key):
+            return False
+        self._install(f"r{entry.key}", list(entry.blocks), list(entry.slots))
+        self.stats.translations += len(entry.blocks)
+        self.stats.known += 1
+        return True
+
+    def _install(self, name: str, blocks: list[tuple[int, int]], slot_names: list[str]) -> None:
+        """Make a loaded region's blocks reachable (the native table learns them on misses)."""
         region = self.engine.function(name)
-        module = Module(batch, {b.pc: region for b in batch},
+        module = Module([Extent(pc, size) for pc, size in blocks], {pc: region for pc, _ in blocks},
                         [self.engine.global_(s) for s in slot_names])
         for slot in module.slots:           # a reused region may still chain to dropped code
             ctypes.c_void_p.from_address(slot).value = self.dispatch_address
         self.modules.append(module)
-        for b in batch:
-            self.blocks[b.pc] = (module, module.functions[b.pc])
-        self.stats.translations += len(batch)
+        for pc, _ in blocks:
+            self.blocks[pc] = (module, region)
         self.stats.modules += 1
-        self.stats.translate_seconds += time.perf_counter() - t0
-        if log.on("out_asm"):
-            log.write(f"OUT: [module {self.stats.modules}]\n{self.engine.host_asm(text)}\n")
+
+    def save(self) -> None:
+        """Keep this run's regions for the next run of the program."""
+        if self.index is not None:
+            with self.lock:
+                self.index.save()
 
     def _debug(self, batch: list[Block], text: str) -> None:
         if log.on("in_asm"):

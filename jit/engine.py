@@ -96,6 +96,24 @@ class Engine:
         self.modules += 1
         return True
 
+    def load(self, key: str) -> bool:
+        """Load the object `key` from the disk cache (no text needed); False if absent."""
+        if key in self.loaded:
+            return True
+        obj = self._cached(key)
+        if obj is None:
+            return False
+        t0 = time.perf_counter()
+        ref = llvm.ObjectFileRef.from_data(obj)
+        self.objects.append(ref)
+        self.ee.add_object_file(ref)
+        self.ee.finalize_object()
+        self.loaded.add(key)
+        self.disk_hits += 1
+        self.modules += 1
+        self.compile_seconds += time.perf_counter() - t0
+        return True
+
     def _path(self, key: str) -> Path | None:
         return self.cache_dir / key[:2] / f"{key}.o" if self.cache_dir else None
 

@@ -85,6 +85,8 @@ OPS: dict[str, tuple[int, bool, str]] = {
     "plugin_cond_cb": (0, False, "call it if *entry <cond> imm; index, flags, pc, cond, entry, stride, imm"),
     "plugin_inline": (1, False, "if a: *entry op= imm (ADD or STORE); op, entry, stride, imm"),
     "plugin_mem_cb": (3, False, "if c: memory callback for address a, value b; index, flags, info, pc"),
+    "plugin_trace": (3, False, "if c: append record (a[, b, info]) to a trace buffer; "
+                               "buffer, descriptors, record size, info"),
     # block structure and exits
     "insn_start": (0, False, "start of a guest instruction; pc"),
     "goto_tb": (0, False, "jump to a known pc (chained); pc"),

@@ -18,7 +18,8 @@ from jit.lower import EXTRA, BlockLowering
 
 R = st.ExitReason
 R_REGS, RW_REGS = 1, 2
-EXEC, MEM = 0, 1            # slots of llemu_py_targets: PluginManager.exec_target, mem_target
+EXEC, MEM, TRACE = 0, 1, 2  # slots of llemu_py_targets: PluginManager.exec/mem/trace_target
+DESCRIPTOR_SIZE = 24        # plugin_api.trace.Descriptor: base, pos, cap
 INLINE_ADD, INLINE_STORE = 0, 1
 # QEMU's qemu_plugin_cond values -> icmp predicates (unsigned, as QEMU compares u64)
 CONDS = {2: "eq", 3: "ne", 4: "ult", 5: "ule", 6: "ugt", 7: "uge"}
@@ -158,5 +159,52 @@ def lower_mem_cb(L: BlockLowering, op: Op) -> None:
     guarded(L, L.val(guard), body)
 
 
-EXTRA.update({"plugin_cb": lower_cb, "plugin_cond_cb": lower_cond_cb,
+def lower_trace(L: BlockLowering, op: Op) -> None:
+    """Append a record to the running vCPU's trace buffer; a full (or not yet
+    made) buffer goes to Python first, which delivers it and starts over."""
+    a, b, guard, buffer, descriptors, size, info = op.args
+
+    def body() -> None:
+        vcpu = L.load_field("cpu_index")        # before the branch: the cold path uses it too
+        d = entry_ptr(L, descriptors, DESCRIPTOR_SIZE)
+        pos_p, cap_p = L.fresh(), L.fresh()
+        L.emit(f"{pos_p} = getelementptr i8, ptr {d}, i64 8")
+        L.emit(f"{cap_p} = getelementptr i8, ptr {d}, i64 16")
+        pos, cap = L.fresh(), L.fresh()
+        L.emit(f"{pos} = load i64, ptr {pos_p}")
+        L.emit(f"{cap} = load i64, ptr {cap_p}")
+        room = L.fresh()
+        L.emit(f"{room} = icmp ult i64 {pos}, {cap}")
+        full, write = L.label("trace_full"), L.label("trace_write")
+        L.cold_branch(room, write, full)
+        L.start(full)
+        L.python_fp_env(lambda: L.emit(f"call void @llemu_py_call2(i64 {TRACE}, i64 {buffer}, i64 {vcpu})"))
+        L.intrinsic("declare void @llemu_py_call2(i64, i64, i64)")
+        L.emit(f"br label %{write}")
+        L.start(write)
+        at, base, off, rec = L.fresh(), L.fresh(), L.fresh(), L.fresh()
+        L.emit(f"{at} = load i64, ptr {pos_p}")
+        L.emit(f"{base} = load ptr, ptr {d}")
+        L.emit(f"{off} = mul i64 {at}, {size}")
+        L.emit(f"{rec} = getelementptr i8, ptr {base}, i64 {off}")
+        L.emit(f"store i64 {L.val(a)}, ptr {rec}")
+        if size > 8:            # a memory record: value (the access's bits only), then info
+            value = L.val(b)
+            width = info & 0xFF
+            if width < 8:
+                masked = L.fresh()
+                L.emit(f"{masked} = and i64 {value}, {(1 << (8 * width)) - 1}")
+                value = masked
+            second, third = L.fresh(), L.fresh()
+            L.emit(f"{second} = getelementptr i8, ptr {rec}, i64 8")
+            L.emit(f"store i64 {value}, ptr {second}")
+            L.emit(f"{third} = getelementptr i8, ptr {rec}, i64 16")
+            L.emit(f"store i32 {info}, ptr {third}")
+        nxt = L.fresh()
+        L.emit(f"{nxt} = add i64 {at}, 1")
+        L.emit(f"store i64 {nxt}, ptr {pos_p}")
+    guarded(L, L.val(guard), body)
+
+
+EXTRA.update({"plugin_trace": lower_trace,"plugin_cb": lower_cb, "plugin_cond_cb": lower_cond_cb,
               "plugin_inline": lower_inline, "plugin_mem_cb": lower_mem_cb})

@@ -27,6 +27,7 @@ from plugin_api.instrument import (INFO_BIG_ENDIAN, INFO_SIGN, INFO_STORE, Reque
                                    qemu_plugin_tb)
 from plugin_api.registers import DESCRIPTORS, RegisterHandle
 from plugin_api.scoreboard import Scoreboard, qemu_plugin_u64
+from plugin_api.trace import TraceBuffer
 
 qemu_plugin_scoreboard = Scoreboard
 qemu_plugin_id_t = int
@@ -417,6 +418,39 @@ def qemu_plugin_u64_sum(entry: qemu_plugin_u64) -> int:
     return int(entry.array.sum(dtype=np.uint64))
 
 
+# ---- bulk tracing (llemu's extension) --------------------------------------------------------------
+def llemu_trace_buffer_new(id: int, kind: str, on_batch: Callable[[int, np.ndarray], None],
+                           capacity: int = 1 << 16) -> TraceBuffer:
+    """Per-vCPU buffers that compiled code fills with one record per event:
+    kind "insn" (fields pc) or "mem" (addr, value, size, store, sign). Full
+    buffers, and what is left at exit or on llemu_trace_flush, go to
+    `on_batch(vcpu_index, records)`, a numpy structured array that is valid
+    only during the call (copy what you keep)."""
+    m = manager()
+    buf = TraceBuffer(len(m.traces), kind, on_batch, capacity, m.plugin(id))
+    m.traces.append(buf)
+    return buf
+
+
+def llemu_register_trace_insn(insn: qemu_plugin_insn, buf: TraceBuffer) -> None:
+    """Record the instruction's pc each time it is about to run."""
+    if buf.kind != "insn":
+        raise ValueError("llemu_register_trace_insn needs an \"insn\" trace buffer")
+    _request(insn, Request("trace", trace=buf))
+
+
+def llemu_register_trace_mem(insn: qemu_plugin_insn, buf: TraceBuffer, rw: int = 3) -> None:
+    """Record each access of the instruction (of kind `rw`) after it succeeds."""
+    if buf.kind != "mem":
+        raise ValueError("llemu_register_trace_mem needs a \"mem\" trace buffer")
+    _request(insn, Request("mem_trace", rw=int(rw), trace=buf))
+
+
+def llemu_trace_flush(buf: TraceBuffer) -> None:
+    """Deliver the records buffered so far (every vCPU's) to on_batch now."""
+    buf.flush()
+
+
 # ---- utilities -----------------------------------------------------------------------------------
 def qemu_plugin_outs(string: str) -> None:
     """Plugin output: stderr, or the -D log file."""
@@ -466,5 +500,5 @@ class Symbols:
         return None
 
 
-__all__ = [n for n in list(globals()) if n.startswith(("qemu_plugin", "QEMU_PLUGIN", "qemu_info"))]
+__all__ = [n for n in list(globals()) if n.startswith(("qemu_plugin", "QEMU_PLUGIN", "qemu_info", "llemu_"))]
 __all__ += ["qemu_plugin_id_t", "qemu_plugin_meminfo_t"]

@@ -109,6 +109,7 @@ class PluginManager:
         self.time_controller: object | None = None
         self.pending_resets: list[tuple[Plugin, Callable, bool]] = []
         self.translating: Plugin | None = None   # whose tb_trans callback runs now
+        self.traces: list = []                   # plugin_api.trace.TraceBuffer, by index
 
     # ---- loading -----------------------------------------------------------
     def load(self, spec: str) -> Plugin:
@@ -215,6 +216,14 @@ class PluginManager:
             except BaseException as e:      # noqa: BLE001
                 self._callback_failed(cb, e)
 
+    def trace_target(self, buffer: int, vcpu_index: int) -> None:
+        """A trace buffer of the vCPU is full or not made yet."""
+        trace = self.traces[buffer]
+        try:
+            self.guard(trace.plugin, trace.make_room, vcpu_index)
+        except BaseException as e:          # noqa: BLE001
+            self.machine.native_call_failed(self.machine.process.local.cpu, e)
+
     def _callback_failed(self, cb: DynCallback, e: BaseException) -> None:
         cpu = self.machine.process.local.cpu
         if isinstance(e, SetPc):
@@ -306,6 +315,11 @@ class PluginManager:
         """End of the process: vCPU exit callbacks, then atexit ones (each plugin
         gets its chance even if another failed)."""
         errors = []
+        for trace in self.traces:                   # what is left in the buffers
+            try:
+                self.guard(trace.plugin, trace.flush)
+            except PluginError as e:
+                errors.append(e)
         for cpu in list(self.machine.cpus.values()):
             try:
                 self.vcpu_event("vcpu_exit", cpu)

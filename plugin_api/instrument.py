@@ -29,7 +29,7 @@ def meminfo(size: int, signed: bool, store: bool) -> int:
 @dataclass
 class Request:
     """One registration made during translation."""
-    kind: str                     # "cb", "inline", "mem_cb", "mem_inline"
+    kind: str                     # "cb", "inline", "trace", "mem_cb", "mem_inline", "mem_trace"
     callback: int = -1            # index in the manager's table of callbacks (cb kinds)
     flags: int = 0
     cond: int = int(Cond.QEMU_PLUGIN_COND_ALWAYS)
@@ -37,6 +37,7 @@ class Request:
     imm: int = 0
     op: int = 0
     rw: int = 0
+    trace: object = None          # a plugin_api.trace.TraceBuffer (trace kinds)
 
 
 class qemu_plugin_insn:
@@ -95,7 +96,10 @@ def _exec_ops(b: Builder, requests: list[Request], pc: int, counters: Counters) 
             counters.add(r)
             continue
         counters.flush(b)
-        if r.kind == "inline":
+        if r.kind == "trace":
+            t = r.trace
+            b.plugin_trace(pc, 0, 1, t.index, t.descriptor_address, t.dtype.itemsize, 0)
+        elif r.kind == "inline":
             b.plugin_inline(1, r.op, r.entry.address(), r.entry.score.element_size, r.imm)
         elif r.cond == Cond.QEMU_PLUGIN_COND_ALWAYS:
             b.plugin_cb(r.callback, r.flags, pc)
@@ -155,6 +159,11 @@ def _mem_ops(b: Builder, requests: list[Request], op: Op, pc: int) -> None:
                 continue
             if r.kind == "mem_inline":
                 b.plugin_inline(guard, r.op, r.entry.address(), r.entry.score.element_size, r.imm)
+            elif r.kind == "mem_trace":
+                t = r.trace
+                record_info = (1 << (info & 3)) | (bool(info & INFO_STORE) << 8) | (bool(info & INFO_SIGN) << 16)
+                b.plugin_trace(addr, value, guard, t.index, t.descriptor_address, t.dtype.itemsize,
+                               record_info)
             else:
                 b.plugin_mem_cb(addr, value, guard, r.callback, r.flags, info, pc)
 

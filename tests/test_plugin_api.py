@@ -714,6 +714,49 @@ def test_an_exit_callback_that_raises(tmp_path):
     assert "good atexit" in lines(r)
 
 
+# ---- bulk tracing (llemu's extension) ---------------------------------------------------
+
+TRACER = plugin('''
+    import numpy as np
+    seen = {"insn": [], "mem": []}
+
+    def qemu_plugin_install(id, info, args):
+        insns = llemu_trace_buffer_new(id, "insn", lambda v, r: seen["insn"].append(r.copy()), 100)
+        stores = llemu_trace_buffer_new(id, "mem", lambda v, r: seen["mem"].append(r.copy()), 64)
+
+        def trans(id, tb):
+            for i in range(qemu_plugin_tb_n_insns(tb)):
+                insn = qemu_plugin_tb_get_insn(tb, i)
+                llemu_register_trace_insn(insn, insns)
+                llemu_register_trace_mem(insn, stores, QEMU_PLUGIN_MEM_W)
+
+        def done(id, _):
+            llemu_trace_flush(insns)            # what the last, partial batch holds
+            pcs = np.concatenate(seen["insn"])["pc"]
+            mem = np.concatenate(seen["mem"])
+            qemu_plugin_outs(f"traced {len(pcs)} full-batches {len(seen['insn']) - 1} "
+                             f"stores {len(mem)} all-stores {bool(mem['store'].all())} "
+                             f"first-pc {pcs[0]:#x} sizes {sorted(set(mem['size'].tolist()))}\\n")
+        qemu_plugin_register_vcpu_tb_trans_cb(id, trans)
+        qemu_plugin_register_atexit_cb(id, done, None)
+        return 0
+''')
+
+
+def test_bulk_tracing_records_every_instruction_and_store(tmp_path):
+    r = run(tmp_path, "plug_loop", TRACER)
+    want = difftest.load_expectation("plug_loop")
+    stores = run(tmp_path, "plug_loop", "mem,track=w,inline=on")
+    n_stores = int(re.search(r"mem accesses: (\d+)", stores.stderr.decode())[1])
+    got = values(r, "traced")[0].split()
+    assert int(got[0]) == want.insns                      # one record per instruction, in batches of 100
+    assert int(got[2]) == (want.insns - 1) // 100
+    assert int(got[4]) == n_stores and got[6] == "True"
+    with open(difftest.BIN_DIR / "plug_loop", "rb") as f:
+        entry = ELFFile(f)["e_entry"]
+    assert int(got[8], 16) == entry
+
+
 # ---- coverage of the API ------------------------------------------------------------------------
 
 def test_every_function_is_exercised():
