@@ -8,7 +8,7 @@ setup:
 	$(PYTHON) -m pip install -e '.[test]'
 
 run:
-	$(PYTHON) -m emu -d stats bench/bin/calls
+	$(PYTHON) -m emu -plugin hotblocks,inline=on tests/guest/bin/compute
 
 test:
 	$(PYTHON) -m pytest -q -n 2

@@ -62,6 +62,7 @@ class Mode:
 
 MODES = {
     "none": Mode(None, None),
+    "empty plugin": Mode("empty", "empty"),
     "bb inline": Mode("bb,inline=on", "tb_inline"),
     "insn inline": Mode("insn,inline=on", "insn_inline"),
     "mem inline": Mode("mem,inline=on,callback=off", "mem_inline"),
@@ -153,6 +154,40 @@ def unicorn_vs_llemu(repeat: int) -> dict | None:
     return out
 
 
+def bulk_tracing(repeat: int) -> dict:
+    """Memory records per second reaching numpy (bench/plugins/tracesum.py on calls)."""
+    prog = BIN / "calls"
+    plugin = REPO / "bench" / "plugins" / "tracesum.py"
+    base = statistics.median(timed(LLEMU + [str(prog)]) for _ in range(repeat))
+    runs = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        proc = subprocess.run(LLEMU + ["-plugin", str(plugin), str(prog)], capture_output=True,
+                              env={**os.environ, "PYTHONPATH": str(REPO)}, check=True)
+        runs.append(time.perf_counter() - t0)
+        records = int(re.search(rb"records (\d+)", proc.stderr)[1])
+    traced = statistics.median(runs)
+    return {"records": records, "seconds": traced, "base": base,
+            "per_s": records / max(traced - base, 1e-9)}
+
+
+def warm_translation() -> dict:
+    """Translation time of a first run (empty code cache) and of the next one."""
+    import tempfile
+    out = {}
+    for name in ("printf", "compute"):
+        prog = REPO / "tests" / "guest" / "bin" / name
+        with tempfile.TemporaryDirectory() as cache:
+            ms = []
+            for _ in range(2):
+                proc = subprocess.run(["env", f"LLEMU_CACHE_DIR={cache}"] + LLEMU + ["-d", "stats", str(prog)],
+                                      capture_output=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+                ms.append(float(re.search(rb"translate ([\d.]+) ms", proc.stderr)[1]))
+        blocks = int(re.search(rb"(\d+) blocks", proc.stderr)[1])
+        out[name] = {"first_ms": ms[0], "second_ms": ms[1], "blocks": blocks}
+    return out
+
+
 def geomean(xs: list[float]) -> float | None:
     xs = [x for x in xs if x]
     return math.exp(sum(map(math.log, xs)) / len(xs)) if xs else None
@@ -162,7 +197,7 @@ def fmt(x: float | None, spec: str = ".2f") -> str:
     return format(x, spec) if x is not None else "n/a"
 
 
-def report(rows: dict, unicorn: dict | None, hello: dict) -> str:
+def report(rows: dict, unicorn: dict | None, hello: dict, bulk: dict, warm: dict) -> str:
     out = ["## llemu against qemu-riscv64, no plugin", "",
            "| program | what | guest insns | qemu-riscv64 s | llemu s | llemu / qemu | llemu M insn/s |",
            "|---|---|---:|---:|---:|---:|---:|"]
@@ -206,6 +241,14 @@ def report(rows: dict, unicorn: dict | None, hello: dict) -> str:
             out.append(f"| {kind} | {u['events']:,} | {u['unicorn_per_s'] / 1e6:.2f} | "
                        f"{u['llemu_per_s'] / 1e6:.2f} | {u['llemu_per_s'] / u['unicorn_per_s']:.2f} |")
         out.append("")
+    out += ["## Bulk tracing: memory records reaching numpy (bench/plugins/tracesum.py on calls)", "",
+            f"{bulk['records']:,} records; {bulk['seconds']:.2f} s traced against {bulk['base']:.2f} s "
+            f"untraced: **{bulk['per_s'] / 1e6:.0f} M records/s**.", "",
+            "## Translation: first run (empty code cache) and second run", "",
+            "| program | blocks | first run, ms | second run, ms | ratio |", "|---|---:|---:|---:|---:|"]
+    out += [f"| {n} | {w['blocks']} | {w['first_ms']:.0f} | {w['second_ms']:.0f} | "
+            f"{w['second_ms'] / w['first_ms']:.3f} |" for n, w in warm.items()]
+    out.append("")
     out.append(f"Hello world (tests/guest/bin/hello, static glibc), wall: llemu {hello['cold']:.2f} s with an "
                f"empty code cache, {hello['warm']:.2f} s with a warm one; qemu-riscv64 {fmt(hello['qemu'], '.3f')} s.")
     return "\n".join(out) + "\n"
@@ -259,7 +302,7 @@ def main() -> None:
     modes = [m for m in args.modes.split(",") if m]
     rows = measure(names, modes, args.repeat)
     unicorn = unicorn_vs_llemu(args.repeat)
-    text = report(rows, unicorn, hello_times(args.repeat))
+    text = report(rows, unicorn, hello_times(args.repeat), bulk_tracing(args.repeat), warm_translation())
     print(text)
     if args.write:
         doc = Path(args.write)
@@ -280,7 +323,8 @@ so that qemu-riscv64 takes 1-3 s) under llemu and under qemu-riscv64, side by
 side in one run, with and without plugins, and the freestanding ones under
 Unicorn too; it prints ratios. Times include start-up and translation (llemu
 compiles every block with LLVM on first use; its code cache is warm after the
-first run). Compare ratios, not seconds: the machines are shared and noisy.
+first run, so the medians below are warm runs; the translation table shows
+cold ones). Compare ratios, not seconds: the machines are shared and noisy.
 
 """
 
