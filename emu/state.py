@@ -28,6 +28,7 @@ FIELDS: list[tuple[str, type, int]] = [
     ("redirect", ctypes.c_uint32, 1),    # a plugin callback moved the pc (qemu_plugin_set_pc)
     ("cb_flags", ctypes.c_uint32, 1),    # flags of the plugin callback running, NO_CALLBACK if none
     ("mem_value", ctypes.c_uint64, 1),   # value of the access a memory callback reports
+    ("segment", ctypes.c_uint64, 1),     # the run of merged inline counts being executed (plugins)
     ("fault_mxcsr", ctypes.c_uint32, 1),  # host MXCSR when a guest access faulted
     ("pad0", ctypes.c_uint32, 1),
     ("jmpbuf", ctypes.c_uint64, 32),     # sigjmp_buf: the run loop's re-entry after a host fault

@@ -56,6 +56,7 @@ class VCpu:
     # ---- signals -------------------------------------------------------------
     def fault(self, sig: int, code: int, addr: int) -> None:
         """A synchronous signal: enter the guest's handler, or die by it."""
+        self.machine.plugins.block_stopped(self)
         if log.on("strace"):
             log.write(f"--- {sig_name(sig)} {{si_signo={sig_name(sig)}, si_code={code}, "
                       f"si_addr=0x{addr:016x}}} ---\n")

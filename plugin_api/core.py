@@ -110,6 +110,7 @@ class PluginManager:
         self.pending_resets: list[tuple[Plugin, Callable, bool]] = []
         self.translating: Plugin | None = None   # whose tb_trans callback runs now
         self.traces: list = []                   # plugin_api.trace.TraceBuffer, by index
+        self.segments: dict[int, instrument.Segment] = {}   # runs of merged inline ADDs, by id
 
     # ---- loading -----------------------------------------------------------
     def load(self, spec: str) -> Plugin:
@@ -187,7 +188,7 @@ class PluginManager:
             self.guard(p, cb, p.id, tb)
         self.translating = None
         if tb.instrumented():
-            instrument.rewrite(tb)
+            instrument.rewrite(tb, self.segments)
             if log.on("op_plugin"):
                 log.write("OP after instrumentation:\n" + block.dump() + "\n")
         return block
@@ -223,6 +224,16 @@ class PluginManager:
             self.guard(trace.plugin, trace.make_room, vcpu_index)
         except BaseException as e:          # noqa: BLE001
             self.machine.native_call_failed(self.machine.process.local.cpu, e)
+
+    def block_stopped(self, cpu) -> None:
+        """A block stopped at state.pc before its end (a fault): take back the
+        merged counts of the instructions after it (see instrument.Segment)."""
+        s = cpu.state
+        seg = self.segments.get(s.segment)
+        if seg is not None:
+            from plugin_api import qemu_plugin_u64_add
+            seg.undo(s.pc, s.cpu_index, lambda entry, vcpu, imm: qemu_plugin_u64_add(entry, vcpu, -imm))
+        s.segment = 0
 
     def _callback_failed(self, cb: DynCallback, e: BaseException) -> None:
         cpu = self.machine.process.local.cpu

@@ -10,8 +10,9 @@ access never reaches.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
-from jit.ir import TERMINATORS, Block, Builder, Op
+from jit.ir import Block, Builder, Op
 from plugin_api.enums import qemu_plugin_cond as Cond
 from plugin_api.enums import qemu_plugin_mem_rw as RW
 from plugin_api.scoreboard import qemu_plugin_u64
@@ -66,13 +67,7 @@ class qemu_plugin_tb:
 
 
 class Counters:
-    """Inline ADDs waiting to be emitted, summed per scoreboard entry.
-
-    A block's per-instruction `entry += imm` become one add per entry for each
-    run of instructions that cannot leave the block midway; the run ends with
-    (and includes) an instruction that may fault or exit (memory access, FP op
-    that checks its rounding mode) or before any callback, so every count is
-    exact wherever the block stops, as if each instruction had added its own."""
+    """Inline ADDs waiting to be emitted, summed per scoreboard entry."""
 
     def __init__(self):
         self.sums: dict[tuple[int, int], list] = {}
@@ -88,6 +83,30 @@ class Counters:
         for entry, imm in self.sums.values():
             b.plugin_inline(1, 0, entry.address(), entry.score.element_size, imm & (1 << 64) - 1)
         self.sums.clear()
+
+
+@dataclass
+class Segment:
+    """A run of a block's instructions whose only requests are inline ADDs (and
+    memory inline ops): their adds are summed and made once, before the run. If
+    the block stops inside the run (a fault), the run loop takes back the adds of
+    the instructions after the one that stopped it (see undo), so every count is
+    what per-instruction adds would have given."""
+    id: int
+    pcs: list[int]
+    adds: list[list[Request]]           # per instruction, its ADD requests
+
+    def undo(self, pc: int, vcpu_index: int, sub: Callable) -> None:
+        if pc in self.pcs:
+            for requests in self.adds[self.pcs.index(pc) + 1:]:
+                for r in requests:
+                    sub(r.entry, vcpu_index, r.imm)
+
+
+def _plain(insn: qemu_plugin_insn) -> bool:
+    """Only inline ADDs before it, nothing that reads counts after its accesses."""
+    return all(r.kind == "inline" and r.op == 0 for r in insn.requests) and \
+        all(r.kind == "mem_inline" for r in insn.mem_requests)
 
 
 def _exec_ops(b: Builder, requests: list[Request], pc: int, counters: Counters) -> None:
@@ -106,13 +125,6 @@ def _exec_ops(b: Builder, requests: list[Request], pc: int, counters: Counters) 
         else:
             b.plugin_cond_cb(r.callback, r.flags, pc, r.cond, r.entry.address(),
                              r.entry.score.element_size, r.imm)
-
-
-# Ops after which the block may stop (a fault, a misaligned atomic, an invalid
-# rounding mode): counts must be complete before them.
-MAY_STOP = frozenset({"load", "store", "amo", "lr", "sc", "fadd", "fsub", "fmul", "fdiv", "fsqrt",
-                      "fmadd", "fmsub", "fnmsub", "fnmadd", "fcvt_f2i", "fcvt_i2f", "fcvt_f2f",
-                      "helper"})
 
 
 def _accesses(b: Builder, op: Op) -> list[tuple[object, object, int, object]]:
@@ -168,30 +180,56 @@ def _mem_ops(b: Builder, requests: list[Request], op: Op, pc: int) -> None:
                 b.plugin_mem_cb(addr, value, guard, r.callback, r.flags, info, pc)
 
 
-def rewrite(tb: qemu_plugin_tb) -> None:
-    """Put the requests of `tb` into its block's IR."""
+def rewrite(tb: qemu_plugin_tb, segments: dict[int, Segment]) -> None:
+    """Put the requests of `tb` into its block's IR (new runs of merged ADDs go
+    into `segments`, by the id compiled code stores in state.segment)."""
     block = tb.block
     scratch = Block(block.pc, next_temp=block.next_temp)
     b = Builder(scratch)
-    counters = Counters()
     ops: list[Op] = []
     k = -1
     pc = block.pc
+    plain = [_plain(i) for i in tb.insns]
     for op in block.ops:
-        start = len(scratch.ops)
-        if op.name in MAY_STOP or op.name in TERMINATORS or op.name.startswith("plugin"):
-            counters.flush(b)
-        ops += scratch.ops[start:]
         ops.append(op)
         start = len(scratch.ops)
         if op.name == "insn_start" and k + 1 < len(tb.insns):
             k += 1
             pc = op.args[0]
             if k == 0:
-                _exec_ops(b, tb.requests, block.pc, counters)
-            _exec_ops(b, tb.insns[k].requests, pc, counters)
+                tb_counts = Counters()      # a TB's own ADDs count its start: never undone
+                _exec_ops(b, tb.requests, block.pc, tb_counts)
+                tb_counts.flush(b)
+            if plain[k] and (k == 0 or not plain[k - 1]):
+                _start_segment(b, tb, k, plain, segments)
+            elif not plain[k]:
+                if k == 0 or plain[k - 1]:
+                    b.set(0, "segment", 0)          # no run to undo from here on
+                counters = Counters()
+                _exec_ops(b, tb.insns[k].requests, pc, counters)
+                counters.flush(b)
         elif k >= 0 and tb.insns[k].mem_requests:
             _mem_ops(b, tb.insns[k].mem_requests, op, pc)
         ops += scratch.ops[start:]
     block.ops = ops
     block.next_temp = scratch.next_temp
+
+
+def _start_segment(b: Builder, tb: qemu_plugin_tb, k: int, plain: list[bool],
+                   segments: dict[int, Segment]) -> None:
+    end = k
+    while end < len(plain) and plain[end]:
+        end += 1
+    insns = tb.insns[k:end]
+    counters = Counters()
+    for insn in insns:
+        for r in insn.requests:
+            counters.add(r)
+    if not counters.sums:
+        b.set(0, "segment", 0)
+        return
+    seg = Segment((tb.block.pc << 12 | k) & (1 << 63) - 1, [i.insn.pc for i in insns],
+                  [list(i.requests) for i in insns])
+    segments[seg.id] = seg
+    b.set(seg.id, "segment", 0)
+    counters.flush(b)
