@@ -10,18 +10,11 @@ from __future__ import annotations
 
 import sys
 
-from plugin_api.tracefile import parse_args, writer_for
 from plugin_api import *
+from plugin_api.tracefile import PerVcpuFiles, parse_args
 
-writers = {}
-opts = {}
+files: PerVcpuFiles | None = None
 trace = None
-
-
-def on_batch(vcpu, records):
-    if vcpu not in writers:
-        writers[vcpu] = writer_for(f"{opts['outfile']}.{vcpu}.{opts['format']}", records.dtype, opts["format"])
-    writers[vcpu].write(records)
 
 
 def tb_trans(id, tb):
@@ -30,19 +23,19 @@ def tb_trans(id, tb):
 
 
 def done(id, _):
-    for vcpu, w in sorted(writers.items()):
-        w.close()
-        qemu_plugin_outs(f"vcpu {vcpu}: {w.count} instructions in {opts['outfile']}.{vcpu}.{opts['format']}\n")
+    for vcpu, count, path in files.close():
+        qemu_plugin_outs(f"vcpu {vcpu}: {count} instructions in {path}\n")
 
 
 def qemu_plugin_install(id, info, args):
-    global trace
+    global files, trace
     try:
-        opts.update(parse_args(args, "insntrace"))
+        opts = parse_args(args, "insntrace")
     except ValueError as e:
         print(e, file=sys.stderr)
         return -1
-    trace = llemu_trace_buffer_new(id, "insn", on_batch, opts["capacity"])
+    files = PerVcpuFiles(opts)
+    trace = llemu_trace_buffer_new(id, "insn", files.on_batch, opts["capacity"])
     qemu_plugin_register_vcpu_tb_trans_cb(id, tb_trans)
     qemu_plugin_register_atexit_cb(id, done, None)
     return 0

@@ -449,8 +449,9 @@ def host_flags_to_fflags(L: BlockLowering, mx: str) -> str:
     return acc
 
 
-def lower_get_fflags(L: BlockLowering, op: Op) -> None:
-    """Fold the flags the host FPU collected into fflags, then read it."""
+def fold_host_flags(L: BlockLowering) -> str:
+    """fflags |= the flags the host FPU collected (which it then forgets); returns
+    the new fflags. A guest read of fflags, and a plugin callback, see them all."""
     L.intrinsic("stmxcsr")
     L.intrinsic("ldmxcsr")
     L.emit("call void @llvm.x86.sse.stmxcsr(ptr %mx.tmp)")
@@ -462,7 +463,11 @@ def lower_get_fflags(L: BlockLowering, op: Op) -> None:
     L.emit("call void @llvm.x86.sse.ldmxcsr(ptr %mx.tmp)")
     merged = int_op(L, "or", L.load_field("fflags"), host_flags_to_fflags(L, mx))
     L.store_field("fflags", merged)
-    L.alias(op, merged)
+    return merged
+
+
+def lower_get_fflags(L: BlockLowering, op: Op) -> None:
+    L.alias(op, fold_host_flags(L))
 
 
 def lower_set_fflags(L: BlockLowering, op: Op) -> None:

@@ -15,6 +15,7 @@ from emu import state as st
 from emu.state import NO_CALLBACK
 from jit.ir import Op, to_signed
 from jit.lower import EXTRA, BlockLowering
+from jit.lower_fp import fold_host_flags
 
 R = st.ExitReason
 R_REGS, RW_REGS = 1, 2
@@ -59,24 +60,6 @@ def guarded(L: BlockLowering, guard: str, body) -> None:
     L.merge_cache(before, after)
 
 
-def fold_fp_flags(L: BlockLowering) -> None:
-    """fflags |= the flags the host FPU collected (which it then forgets), as a
-    guest read of fflags does: a callback reading fflags sees them all."""
-    from jit.lower_fp import MXCSR_FLAGS, host_flags_to_fflags, i32_op
-    L.intrinsic("stmxcsr")
-    L.intrinsic("ldmxcsr")
-    L.emit("call void @llvm.x86.sse.stmxcsr(ptr %mx.tmp)")
-    mx32 = L.fresh()
-    L.emit(f"{mx32} = load i32, ptr %mx.tmp")
-    mx = L.fresh()
-    L.emit(f"{mx} = zext i32 {mx32} to i64")
-    L.emit(f"store i32 {i32_op(L, 'and', mx32, ~MXCSR_FLAGS)}, ptr %mx.tmp")
-    L.emit("call void @llvm.x86.sse.ldmxcsr(ptr %mx.tmp)")
-    flags = L.fresh()
-    L.emit(f"{flags} = or i64 {L.load_field('fflags')}, {host_flags_to_fflags(L, mx)}")
-    L.store_field("fflags", flags)
-
-
 def reload_rounding(L: BlockLowering) -> None:
     """The host MXCSR from state.mxcsr, which follows frm (a callback may have
     written frm or fcsr)."""
@@ -91,7 +74,7 @@ def call(L: BlockLowering, target: int, index: int, flags: int, pc: int, args: l
     callback's index, the vCPU index and `args`, straight through the CPython
     API; state.cb_flags tells the register API what the callback may do."""
     if flags >= R_REGS:
-        fold_fp_flags(L)
+        fold_host_flags(L)
     L.emit(f"store i64 {to_signed(pc)}, ptr {L.field_ptr('pc')}")
     L.emit(f"store i32 {flags}, ptr {L.field_ptr('cb_flags')}")
     L.pc_saved = pc

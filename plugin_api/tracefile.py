@@ -81,3 +81,28 @@ def parse_args(args: list[str], default_name: str) -> dict:
         except ImportError:
             raise ValueError("format=parquet needs pyarrow (pip install 'llemu[parquet]')") from None
     return opts
+
+
+class PerVcpuFiles:
+    """One output file per vCPU, made when its first batch arrives: the
+    on_batch of a trace buffer that writes everything out."""
+
+    def __init__(self, opts: dict):
+        self.opts = opts
+        self.writers: dict[int, object] = {}
+
+    def path(self, vcpu: int) -> str:
+        return f"{self.opts['outfile']}.{vcpu}.{self.opts['format']}"
+
+    def on_batch(self, vcpu: int, records) -> None:
+        if vcpu not in self.writers:
+            self.writers[vcpu] = writer_for(self.path(vcpu), records.dtype, self.opts["format"])
+        self.writers[vcpu].write(records)
+
+    def close(self) -> list[tuple[int, int, str]]:
+        """Finish the files; (vcpu, records, path) of each."""
+        done = []
+        for vcpu, w in sorted(self.writers.items()):
+            w.close()
+            done.append((vcpu, w.count, self.path(vcpu)))
+        return done

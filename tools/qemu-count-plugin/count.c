@@ -12,6 +12,7 @@
  *   mem_cb       a C callback after every memory access       -> mems
  *   tb_inline    an inline add of the block's length per block -> insns, tbs
  *   tb_cb        a C callback per block adding its length     -> insns, tbs
+ *   empty        a translation callback that counts nothing   -> (nothing)
  *   all_inline   insn_inline and mem_inline together          -> insns, mems
  *   all_cb       insn_cb and mem_cb together                  -> insns, mems
  *
@@ -40,7 +41,7 @@
 QEMU_PLUGIN_EXPORT int qemu_plugin_version = 1;
 
 enum { COUNT_INSN_INLINE = 1, COUNT_INSN_CB = 2, COUNT_MEM_INLINE = 4, COUNT_MEM_CB = 8,
-       COUNT_TB_INLINE = 16, COUNT_TB_CB = 32 };
+       COUNT_TB_INLINE = 16, COUNT_TB_CB = 32, COUNT_NOTHING = 64 };
 
 static const struct { const char *name; unsigned what; } modes[] = {
     { "insn_inline", COUNT_INSN_INLINE },
@@ -51,6 +52,7 @@ static const struct { const char *name; unsigned what; } modes[] = {
     { "tb_cb", COUNT_TB_CB },
     { "all_inline", COUNT_INSN_INLINE | COUNT_MEM_INLINE },
     { "all_cb", COUNT_INSN_CB | COUNT_MEM_CB },
+    { "empty", COUNT_NOTHING },     /* a translation callback only: the cost of a plugin */
 };
 
 static unsigned what;
@@ -164,7 +166,7 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
             /* A non-zero return makes QEMU refuse the plugin and stop,
              * which beats silently counting the wrong thing. */
             fprintf(stderr, "count plugin: bad argument '%s' (want mode=insn_inline|insn_cb|"
-                            "mem_inline|mem_cb|tb_inline|tb_cb|all_inline|all_cb, counters=PATH)\n", arg);
+                            "mem_inline|mem_cb|tb_inline|tb_cb|all_inline|all_cb|empty, counters=PATH)\n", arg);
             return -1;
         }
         what = found;
