@@ -322,7 +322,11 @@ side in one run, with and without plugins, and the freestanding ones under
 Unicorn too; it prints ratios. Times include start-up and translation (llemu
 compiles every block with LLVM on first use; its code cache is warm after the
 first run, so the medians below are warm runs; the translation table shows
-cold ones). Compare ratios, not seconds: the machines are shared and noisy.
+cold ones). With a plugin that watches translation (tb_trans), every block
+is translated again in every run, since the plugin must see it: part of
+the overheads below is that translation (about 0.2-0.3 s per program), not
+the instrumentation. Compare ratios, not seconds: the machines are shared
+and noisy.
 
 """
 
