@@ -62,6 +62,7 @@ class Mode:
 
 MODES = {
     "none": Mode(None, None),
+    "plugin registering nothing": Mode(str(REPO / "bench" / "plugins" / "nothing.py"), None),
     "empty plugin": Mode("empty", "empty"),
     "bb inline": Mode("bb,inline=on", "tb_inline"),
     "insn inline": Mode("insn,inline=on", "insn_inline"),
