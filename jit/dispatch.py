@@ -252,7 +252,8 @@ none:
 define internal void @llemu_py_call(i64 %n, ptr %args, i64 %nargs) {{
 entry:
   %g = call i32 @PyGILState_Ensure()
-  %objs = alloca [8 x ptr]
+  %slots = alloca [9 x ptr]
+  %objs = getelementptr ptr, ptr %slots, i64 1   ; slot 0 free: PY_VECTORCALL_ARGUMENTS_OFFSET
   br label %box
 box:
   %i = phi i64 [ 0, %entry ], [ %i1, %box ]
@@ -267,7 +268,8 @@ box:
 call:
   %tp = getelementptr [{PY_TARGETS} x ptr], ptr @llemu_py_targets, i64 0, i64 %n
   %fn = load ptr, ptr %tp
-  %r = call ptr @PyObject_Vectorcall(ptr %fn, ptr %objs, i64 %nargs, ptr null)
+  %nargsf = or i64 %nargs, {1 << 63}
+  %r = call ptr @PyObject_Vectorcall(ptr %fn, ptr %objs, i64 %nargsf, ptr null)
   %failed = icmp eq ptr %r, null
   br i1 %failed, label %error, label %ok
 error:
