@@ -9,6 +9,7 @@ whole, and every exit slot that chained into it is reset.
 from __future__ import annotations
 
 import ctypes
+import os
 import threading
 import time
 from collections import deque
@@ -64,6 +65,9 @@ class CodeCache:
         self.lock = threading.RLock()
         self.engine = Engine(runtime_module())
         self.index: RegionIndex | None = None
+        # -d perfmap: name compiled regions for perf (perf reads /tmp/perf-PID.map)
+        self.perf_map = open(f"/tmp/perf-{os.getpid()}.map", "a") if log.on("perfmap") else None
+        self.engine.want_sizes = self.perf_map is not None
         if not log.on("nocache"):
             self.engine.use_disk_cache(default_cache_dir())
             if program and read_code:
@@ -152,6 +156,11 @@ class CodeCache:
         for pc, _ in blocks:
             self.blocks[pc] = (module, region)
         self.stats.modules += 1
+        if self.perf_map is not None:
+            size = self.engine.code_sizes.get(name[1:], 1)
+            first, last = blocks[0][0], max(pc + s for pc, s in blocks)
+            self.perf_map.write(f"{region:x} {size:x} guest_{first:x}_{last:x}_{len(blocks)}blocks\n")
+            self.perf_map.flush()
 
     def save(self) -> None:
         """Keep this run's regions for the next run of the program."""

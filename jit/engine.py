@@ -56,6 +56,8 @@ class Engine:
         self.disk_hits = 0
         self.loaded: set[str] = set()
         self.objects: list[llvm.ObjectFileRef] = []     # MCJIT keeps pointers into them
+        self.code_sizes: dict[str, int] = {}            # key -> bytes of host code (for perf maps)
+        self.want_sizes = False
         self.salt = f"{VERSION} {llvmlite.__version__} {llvm.get_host_cpu_name()} {runtime_ir}"
         self.cache_dir: Path | None = None
 
@@ -87,13 +89,8 @@ class Engine:
             self._store(key, obj)
         else:
             self.disk_hits += 1
-        ref = llvm.ObjectFileRef.from_data(obj)
-        self.objects.append(ref)
-        self.ee.add_object_file(ref)
-        self.ee.finalize_object()
-        self.loaded.add(key)
+        self._load(key, obj)
         self.compile_seconds += time.perf_counter() - t0
-        self.modules += 1
         return True
 
     def load(self, key: str) -> bool:
@@ -104,15 +101,20 @@ class Engine:
         if obj is None:
             return False
         t0 = time.perf_counter()
+        self._load(key, obj)
+        self.disk_hits += 1
+        self.compile_seconds += time.perf_counter() - t0
+        return True
+
+    def _load(self, key: str, obj: bytes) -> None:
         ref = llvm.ObjectFileRef.from_data(obj)
+        if self.want_sizes:             # before MCJIT takes the object over
+            self.code_sizes[key] = sum(s.size() for s in ref.sections() if s.is_text())
         self.objects.append(ref)
         self.ee.add_object_file(ref)
         self.ee.finalize_object()
         self.loaded.add(key)
-        self.disk_hits += 1
         self.modules += 1
-        self.compile_seconds += time.perf_counter() - t0
-        return True
 
     def _path(self, key: str) -> Path | None:
         return self.cache_dir / key[:2] / f"{key}.o" if self.cache_dir else None

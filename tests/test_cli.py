@@ -127,3 +127,20 @@ def test_one_insn_per_tb_changes_nothing_visible(name) -> None:
     expected = difftest.run_qemu(guest.path, guest.args)
     got = difftest.run_llemu(guest.path, guest.args, extra_opts=("-one-insn-per-tb",))
     assert (got.status, got.stdout) == (expected.status, expected.stdout)
+
+
+def test_perf_map_names_the_compiled_regions():
+    import re
+    import subprocess
+    prog = difftest.stage(difftest.BIN_DIR / "hello")
+    proc = subprocess.Popen(difftest.LLEMU + ["-d", "perfmap,nocache", str(prog)], env={},
+                            cwd=difftest.REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0 and out == b"Hello, world!\n"
+    path = f"/tmp/perf-{proc.pid}.map"
+    with open(path) as f:
+        lines = f.read().splitlines()
+    os.unlink(path)
+    assert len(lines) > 50
+    for line in lines:
+        assert re.fullmatch(r"[0-9a-f]+ [0-9a-f]+ guest_[0-9a-f]+_[0-9a-f]+_\d+blocks", line), line
