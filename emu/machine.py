@@ -55,9 +55,9 @@ class Machine:
         self.vcpus_started = 0
         self.finishing = False
         self.py_targets = PyTargets(self.cache.engine)     # slots as in jit/lower_plugin.py
-        self.py_targets.set(0, self.plugins.exec_target)
-        self.py_targets.set(1, self.plugins.mem_target)
-        self.py_targets.set(2, self.plugins.trace_target)
+        targets = (self.plugins.exec_target, self.plugins.mem_target, self.plugins.trace_target)
+        for n, target in enumerate(targets):
+            self.py_targets.set(n, self.plugins.timed(target) if log.on("stats") else target)
         for spec in plugin_specs:
             self.plugins.load(spec)
 
@@ -151,7 +151,8 @@ class Machine:
                       f"translate {s.translate_seconds * 1e3:.1f} ms "
                       f"(LLVM {engine.compile_seconds * 1e3:.1f} ms), "
                       f"{s.misses} misses, {s.flushes} flushes, {entries} Python entries "
-                      f"({per_m:.2f} per million guest instructions)\n")
+                      f"({per_m:.2f} per million guest instructions), "
+                      f"{self.plugins.callback_seconds * 1e3:.1f} ms in plugin callbacks\n")
 
     def finish(self, e: GuestExit | None, error: str | None = None) -> None:
         """End the whole process as the guest ended (from any thread): plugins'

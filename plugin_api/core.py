@@ -10,6 +10,7 @@ import importlib.util
 import os
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -111,6 +112,7 @@ class PluginManager:
         self.translating: Plugin | None = None   # whose tb_trans callback runs now
         self.traces: list = []                   # plugin_api.trace.TraceBuffer, by index
         self.segments: dict[int, instrument.Segment] = {}   # runs of merged inline ADDs, by id
+        self.callback_seconds = 0.0                          # in callbacks from compiled code (-d stats)
 
     # ---- loading -----------------------------------------------------------
     def load(self, spec: str) -> Plugin:
@@ -234,6 +236,14 @@ class PluginManager:
             from plugin_api import qemu_plugin_u64_add
             seg.undo(s.pc, s.cpu_index, lambda entry, vcpu, imm: qemu_plugin_u64_add(entry, vcpu, -imm))
         s.segment = 0
+
+    def timed(self, target: Callable) -> Callable:
+        """`target`, adding the time it takes to callback_seconds (-d stats)."""
+        def run(*args) -> None:
+            t0 = time.perf_counter()
+            target(*args)
+            self.callback_seconds += time.perf_counter() - t0
+        return run
 
     def _callback_failed(self, cb: DynCallback, e: BaseException) -> None:
         cpu = self.machine.process.local.cpu
