@@ -18,6 +18,8 @@ ITEMS: dict[str, str] = {
     "nochain": "do not chain blocks (every block returns to the dispatcher)",
     "stats": "print translation and run-loop statistics at exit",
     "nocache": "compile everything: do not use the on-disk code cache",
+    "tier": "show each hot region as it is optimized",
+    "notier": "never optimize hot regions (all code stays as first compiled)",
     "perfmap": "write /tmp/perf-PID.map, so that perf names the compiled guest code",
 }
 

@@ -150,6 +150,7 @@ class Machine:
                       f"({engine.disk_hits} from the disk cache, {s.known} without translating), "
                       f"translate {s.translate_seconds * 1e3:.1f} ms "
                       f"(LLVM {engine.compile_seconds * 1e3:.1f} ms), "
+                      f"{s.promotions} hot regions ({s.hot_blocks} blocks, {s.hot_seconds * 1e3:.1f} ms), "
                       f"{s.misses} misses, {s.flushes} flushes, {entries} Python entries "
                       f"({per_m:.2f} per million guest instructions), "
                       f"{self.plugins.callback_seconds * 1e3:.1f} ms in plugin callbacks\n")

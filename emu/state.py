@@ -22,6 +22,7 @@ FIELDS: list[tuple[str, type, int]] = [
     ("exit_request", ctypes.c_uint32, 1),  # non-zero: leave native code at the next block
     ("exit_arg", ctypes.c_uint64, 1),    # fault address, or other detail of exit_reason
     ("patch_slot", ctypes.c_void_p, 1),  # chaining: exit slot to patch once the target is found
+    ("patch_ic", ctypes.c_void_p, 1),    # an indirect jump's inline cache to refill likewise
     ("mxcsr", ctypes.c_uint32, 1),       # host MXCSR to use while guest code runs
     ("cpu_index", ctypes.c_uint32, 1),
     ("insn_count", ctypes.c_uint64, 1),  # guest instructions run (counted under -d stats)
@@ -46,6 +47,7 @@ class ExitReason(enum.IntEnum):
     REQUEST = 7       # exit_request was set (state.pc is the next block)
     BUS = 8           # misaligned atomic, or host SIGBUS (e.g. past the end of a mapped file)
     INSN_FETCH = 9    # fetch from a non-executable or unmapped page at state.pc
+    HOT = 10          # a region's heat (its global at exit_arg) ran out; state.pc is next
 
 
 NO_CALLBACK = 0xFF          # cb_flags outside plugin callbacks

@@ -113,6 +113,7 @@ class VCpu:
                 self.cache.fill(s.pc)
                 continue
             s.patch_slot = None                 # stale: only a miss may chain its slot
+            s.patch_ic = None
             if reason == R.SYSCALL:
                 s.pc += 4                   # as QEMU: sigreturn and restarts see the next pc
                 self.process.syscall(s)
@@ -123,6 +124,8 @@ class VCpu:
                 if self.machine.plugins.pending_resets:
                     self.machine.plugins.apply_resets()
                 self.deliver_signals()
+            elif reason == R.HOT:
+                self.cache.promote(s.pc, s.exit_arg)
             elif reason == R.FENCE_I:
                 self.machine.flush_translations()
                 s.pc += 4

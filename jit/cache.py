@@ -1,14 +1,20 @@
-"""The translation cache: guest pc -> compiled block, batching and invalidation.
+"""The translation cache: guest pc -> compiled block, batching, tiering and invalidation.
 
 A miss translates the missing block and, speculatively, the blocks it jumps to
 directly (breadth first, up to a batch), and compiles them as one LLVM module:
 LLVM's fixed cost per module is paid once per batch. Invalidation works per
 module: a module that holds a block from a changed guest range is dropped
 whole, and every exit slot that chained into it is reset.
+
+Tiering: cold regions count down a heat (entries and loop runs); when it runs
+out, the blocks around the hot pc (already translated and instrumented: the
+same IR, so plugins see no new translation and counts cannot change) are
+compiled again as one hot region, optimized, and replace the cold code.
 """
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import os
 import threading
 import time
@@ -19,12 +25,22 @@ from typing import Callable
 from emu.log import log
 from jit.dispatch import NativeTable, runtime_module
 from jit.engine import Engine, default_cache_dir
+from jit.dispatch import IC_EMPTY
 from jit.ir import Block
-from jit.lower import Options, lower_module
+from jit.lower import Options, Region, lower_module
 from jit.warm import Entry, RegionIndex, digest, program_index
 
 BATCH_BLOCKS = 12
+HOT_BLOCKS = 24         # most blocks in one hot region
+HEAT = 100_000          # region entries and loop runs before a cold region is optimized
+NEVER = (1 << 31) - 1   # the heat of a region that must not ask again
 REGION = "REGION"       # placeholder name, replaced by one derived from the region's content
+
+
+def heat_setting() -> int:
+    """The heat of cold regions: $LLEMU_HEAT if set (0: no tiering), HEAT by default."""
+    value = os.environ.get("LLEMU_HEAT", "")
+    return int(value) if value.isdigit() else HEAT
 
 
 @dataclass(frozen=True)
@@ -39,6 +55,9 @@ class Module:
     blocks: list[Extent]
     functions: dict[int, int]              # pc -> host address
     slots: list[int] = field(default_factory=list)   # addresses of this module's exit slots
+    ics: list[int] = field(default_factory=list)     # addresses of its indirect jumps' inline caches
+    heat: int | None = None                # address of its heat countdown (cold, counted)
+    hot: bool = False
 
 
 @dataclass
@@ -50,6 +69,9 @@ class Stats:
     flushes: int = 0
     reused: int = 0         # regions already in the engine (retranslated after a flush)
     known: int = 0          # regions of an earlier run, loaded without translating
+    promotions: int = 0     # hot regions compiled
+    hot_blocks: int = 0     # blocks in them
+    hot_seconds: float = 0.0
 
 
 class CodeCache:
@@ -77,8 +99,12 @@ class CodeCache:
         self.dispatch_address = self.engine.function("llemu_dispatch")
         self.helpers_address = self.engine.global_("llemu_helpers")
         self.blocks: dict[int, tuple[Module, int]] = {}    # pc -> (module, fn address)
+        self.ir: dict[int, Block] = {}                      # pc -> its instrumented IR (for tiering)
         self.modules: list[Module] = []
-        self.options = Options(nochain=log.on("nochain") or log.on("exec"), count_insns=log.on("stats"))
+        self.by_heat: dict[int, Module] = {}                # heat address -> cold module
+        nochain = log.on("nochain") or log.on("exec")
+        self.options = Options(nochain=nochain, count_insns=log.on("stats"),
+                               heat=0 if nochain or log.on("notier") else heat_setting())
         self.stats = Stats()
 
     def lookup(self, pc: int) -> int | None:
@@ -117,49 +143,141 @@ class CodeCache:
                 if nxt not in seen and nxt not in self.blocks and self.can_execute(nxt):
                     seen.add(nxt)
                     queue.append(nxt)
-        text, name, slot_names = lower_module(batch, REGION, self.options)
-        key = self.engine.key(text)
-        name = f"r{key}"
-        text = text.replace(REGION, name)
-        slot_names = [s.replace(REGION, name) for s in slot_names]
-        self._debug(batch, text)
-        if not self.engine.add(text, key):
-            self.stats.reused += 1
-        self._install(name, [(b.pc, b.size) for b in batch], slot_names)
+        for block in batch:
+            self.ir[block.pc] = block
+        key, region = self._compile(batch, self.options)
         if warm:
             ranges = tuple((b.pc, b.size) for b in batch)
             code = digest(ranges, self.read_code)
             if code is not None:
-                self.index.add(Entry(key, ranges, code, tuple(slot_names), repr(self.options)))
+                self.index.add(Entry(key, ranges, code, tuple(region.slots), tuple(region.ics),
+                                     region.heat or "", repr(self.options)))
         self.stats.translations += len(batch)
         self.stats.translate_seconds += time.perf_counter() - t0
+
+    def _compile(self, blocks: list[Block], options: Options) -> tuple[str, Region]:
+        """Lower, compile (or find compiled) and install blocks as one region."""
+        region = lower_module(blocks, REGION, options)
+        key = self.engine.key(region.text, options.hot)
+        name = f"r{key}"
+        region = Region(region.text.replace(REGION, name), [s.replace(REGION, name) for s in region.slots],
+                        [s.replace(REGION, name) for s in region.ics],
+                        region.heat.replace(REGION, name) if region.heat else None)
+        self._debug(blocks, region.text)
+        if not self.engine.add(region.text, key, options.hot):
+            self.stats.reused += 1
+        self._install(name, [(b.pc, b.size) for b in blocks], region, options.hot)
         if log.on("out_asm"):
-            log.write(f"OUT: [module {self.stats.modules}]\n{self.engine.host_asm(text)}\n")
+            log.write(f"OUT: [module {self.stats.modules}{', hot' if options.hot else ''}]\n"
+                      f"{self.engine.host_asm(region.text, options.hot)}\n")
+        return key, region
+
+    # ---- tiering -----------------------------------------------------------
+    def promote(self, pc: int, heat: int) -> None:
+        """The cold region whose heat is at address `heat` ran out at `pc`:
+        compile the blocks around pc as a hot region and run that from now on."""
+        with self.lock:
+            t0 = time.perf_counter()
+            module = self.by_heat.get(heat)
+            if module is None:
+                return
+            ctypes.c_int32.from_address(heat).value = NEVER
+            hit = self.blocks.get(pc)
+            if hit is None or hit[0].hot:
+                return                  # dropped meanwhile, or optimized from another region
+            blocks = self._hot_blocks(pc)
+            if not blocks:
+                return
+            self._compile(blocks, dataclasses.replace(self.options, heat=0, hot=True))
+            hot = self.blocks[pc][0]
+            cold_fns = set()
+            for b in blocks:
+                fn = hot.functions[b.pc]
+                self.table.install(b.pc, fn)
+            for m in self.modules:
+                if m is not hot:
+                    cold_fns.update(fn for at, fn in m.functions.items() if at in hot.functions)
+            self._unchain(cold_fns)
+            self.stats.promotions += 1
+            self.stats.hot_blocks += len(blocks)
+            self.stats.hot_seconds += time.perf_counter() - t0
+            if log.on("tier"):
+                log.write(f"TIER: hot at 0x{pc:x}: {len(blocks)} blocks optimized in "
+                          f"{(time.perf_counter() - t0) * 1e3:.1f} ms\n")
+
+    def _hot_blocks(self, pc: int) -> list[Block]:
+        """The translated blocks reachable from pc (breadth first), not yet hot."""
+        order: list[Block] = []
+        queue, seen = deque([pc]), {pc}
+        while queue and len(order) < HOT_BLOCKS:
+            block = self._ir_of(queue.popleft())
+            if block is None:
+                continue
+            order.append(block)
+            for nxt in block.successors() + block.likely:
+                hit = self.blocks.get(nxt)
+                if nxt not in seen and hit is not None and not hit[0].hot:
+                    seen.add(nxt)
+                    queue.append(nxt)
+        return order
+
+    def _ir_of(self, pc: int) -> Block | None:
+        """The IR pc was compiled from; a region loaded from an earlier run has
+        none, and is translated again unless plugins watch translation."""
+        block = self.ir.get(pc)
+        if block is None and self.speculate():
+            block = self.ir[pc] = self.frontend(pc)
+        return block
+
+    def _unchain(self, fns: set[int]) -> None:
+        """Reset every exit slot and inline cache that leads to one of `fns`: the
+        dispatcher finds their targets again (and patches them back)."""
+        for m in self.modules:
+            for slot in m.slots:
+                cell = ctypes.c_void_p.from_address(slot)
+                if cell.value in fns:
+                    cell.value = self.dispatch_address
+            for ic in m.ics:
+                target = ctypes.c_void_p.from_address(ic + 8)
+                if target.value in fns:
+                    target.value = self.dispatch_address
+                    ctypes.c_int64.from_address(ic).value = IC_EMPTY
 
     def _load_known(self, pc: int) -> bool:
         entry = self.index.find(pc, repr(self.options), self.read_code)
         if entry is None or not self.engine.load(entry.key):
             return False
-        self._install(f"r{entry.key}", list(entry.blocks), list(entry.slots))
+        self._install(f"r{entry.key}", list(entry.blocks),
+                      Region("", list(entry.slots), list(entry.ics), entry.heat or None), False)
         self.stats.translations += len(entry.blocks)
         self.stats.known += 1
         return True
 
-    def _install(self, name: str, blocks: list[tuple[int, int]], slot_names: list[str]) -> None:
+    def _install(self, name: str, blocks: list[tuple[int, int]], region: Region, hot: bool) -> None:
         """Make a loaded region's blocks reachable (the native table learns them on misses)."""
-        region = self.engine.function(name)
-        module = Module([Extent(pc, size) for pc, size in blocks], {pc: region for pc, _ in blocks},
-                        [self.engine.global_(s) for s in slot_names])
-        for slot in module.slots:           # a reused region may still chain to dropped code
+        fn = self.engine.function(name)
+        module = Module([Extent(pc, size) for pc, size in blocks], {pc: fn for pc, _ in blocks},
+                        [self.engine.global_(s) for s in region.slots],
+                        [self.engine.global_(s) for s in region.ics],
+                        self.engine.global_(region.heat) if region.heat else None, hot)
+        # A reused region may still chain to dropped code, or have spent its heat.
+        for slot in module.slots:
             ctypes.c_void_p.from_address(slot).value = self.dispatch_address
+        for ic in module.ics:
+            ctypes.c_void_p.from_address(ic + 8).value = self.dispatch_address
+            ctypes.c_int64.from_address(ic).value = IC_EMPTY
+        if module.heat is not None:
+            ctypes.c_int32.from_address(module.heat).value = self.options.heat
+            self.by_heat[module.heat] = module
         self.modules.append(module)
         for pc, _ in blocks:
-            self.blocks[pc] = (module, region)
+            self.blocks[pc] = (module, fn)
         self.stats.modules += 1
         if self.perf_map is not None:
             size = self.engine.code_sizes.get(name[1:], 1)
             first, last = blocks[0][0], max(pc + s for pc, s in blocks)
-            self.perf_map.write(f"{region:x} {size:x} guest_{first:x}_{last:x}_{len(blocks)}blocks\n")
+            tier = "_hot" if hot else ""
+            self.perf_map.write(f"{fn:x} {size:x} guest_{first:x}_{last:x}_{len(blocks)}blocks{tier}\n")
             self.perf_map.flush()
 
     def save(self) -> None:
@@ -198,11 +316,10 @@ class CodeCache:
         dead_fns = {fn for m in doomed for fn in m.functions.values()}
         for m in doomed:
             self.modules.remove(m)
+            self.by_heat.pop(m.heat, None)
             for pc in m.functions:
-                del self.blocks[pc]
+                if self.blocks.get(pc, (None,))[0] is m:     # (a block may be in a cold and a hot module)
+                    del self.blocks[pc]
+                self.ir.pop(pc, None)
         self.table.clear()
-        for m in self.modules:
-            for slot in m.slots:
-                cell = ctypes.c_void_p.from_address(slot)
-                if cell.value in dead_fns:
-                    cell.value = self.dispatch_address
+        self._unchain(dead_fns)

@@ -28,6 +28,8 @@ from emu.memory import GUEST_SIZE
 TC_BITS = 16
 TC_SIZE = 1 << TC_BITS
 TC_EMPTY = 1                 # no block starts at an odd pc
+IC_TYPE = "{ i64, ptr }"     # an indirect jump's inline cache: last target pc, its region
+IC_EMPTY = TC_EMPTY
 HELPER_SLOTS = 256           # Python helpers callable from compiled code
 MAX_THREADS = 64             # vCPUs in native code at once (cpu_index is their slot)
 PY_TARGETS = 3               # Python functions compiled code calls directly (py_targets)
@@ -105,10 +107,22 @@ consistent:
   %slotp = getelementptr i8, ptr %s, i64 {o("patch_slot")}
   %slot = load ptr, ptr %slotp
   %has = icmp ne ptr %slot, null
-  br i1 %has, label %patch, label %go
+  br i1 %has, label %patch, label %ic
 patch:
   store ptr %fn, ptr %slot
   store ptr null, ptr %slotp
+  br label %go
+ic:
+  %icp = getelementptr i8, ptr %s, i64 {o("patch_ic")}
+  %cache = load ptr, ptr %icp
+  %refill = icmp ne ptr %cache, null
+  br i1 %refill, label %fill, label %go
+fill:
+  ; target first, key last: a torn read lands in a region that checks the pc
+  %icfn = getelementptr {IC_TYPE}, ptr %cache, i64 0, i32 1
+  store atomic ptr %fn, ptr %icfn release, align 8
+  store atomic i64 %pc, ptr %cache release, align 8
+  store ptr null, ptr %icp
   br label %go
 go:
   musttail call {BLOCK_TYPE} %fn({BLOCK_ARGS})

@@ -15,7 +15,7 @@ from typing import Callable
 
 from emu import state as st
 from emu.memory import LAST_PAGE, PAGE_SHIFT
-from jit.dispatch import BLOCK_ARGS, BLOCK_TYPE, HELPER_SLOTS
+from jit.dispatch import BLOCK_ARGS, BLOCK_TYPE, HELPER_SLOTS, IC_EMPTY, IC_TYPE
 from jit.ir import Block, Op, Temp, to_signed
 
 R = st.ExitReason
@@ -49,9 +49,16 @@ class BlockLowering:
         self.nochain = options.nochain
         self.count_insns = options.count_insns
         self.single_cpu = options.single_cpu
+        self.heat = options.heat
         self.local: dict[int, str] = {}   # pc -> entry label, for the blocks of this region
         self.lines: list[str] = []
         self.slots: list[str] = []
+        self.ics: list[str] = []          # inline caches of this block's indirect jumps
+        # Hot regions: guest registers travel between the region's blocks as SSA
+        # values (phis at each block's entry), fed by `edges`.
+        self.carried: list[tuple[str, int]] = []
+        self.edges: dict[int, list[tuple[str, dict]]] = {}   # target pc -> (from label, values)
+        self.return_sites: list[int] = []   # local pcs an indirect jump tries first (hot)
         self.intrinsics: set[str] = set()
         self.cache: dict[tuple[str, int], str] = {}
         self.pc = block.pc
@@ -190,6 +197,9 @@ class BlockLowering:
     def lower(self) -> str:
         b = self.block
         self.start(self.entry)
+        if self.carried:
+            self.lines.append(phi_placeholder(self.prefix))
+            self.cache = {key: carried_name(self.prefix, key) for key in self.carried}
         if self.count_insns:
             n = self.load_field("insn_count")
             self.store_field("insn_count", f"{self.add_const(n, b.n_insns)}")
@@ -493,17 +503,19 @@ class BlockLowering:
         """Leave to Python if asked to. Every cycle of blocks has an edge to a
         pc <= its source's, so checking those edges (and the dispatcher)
         bounds the time before native code notices a request."""
-        if pc > self.block.pc:
-            return
-        p = self.field_ptr("exit_request")
+        if pc <= self.block.pc:
+            self.leave_if_requested(to_signed(pc))
+
+    def leave_if_requested(self, pc: str | int) -> None:
+        """If state.exit_request is set, return to the run loop, to go on at pc."""
         rq = self.fresh()
-        self.emit(f"{rq} = load i32, ptr {p}")
+        self.emit(f"{rq} = load i32, ptr {self.field_ptr('exit_request')}")
         go = self.fresh()
         self.emit(f"{go} = icmp eq i32 {rq}, 0")
         cont, leave = self.label("go"), self.label("request")
         self.cold_branch(go, cont, leave)
         self.start(leave)
-        self.exit_to_python(R.REQUEST, to_signed(pc))
+        self.exit_to_python(R.REQUEST, pc)
         self.start(cont)
 
     def jump_to(self, pc: int) -> None:
@@ -514,7 +526,9 @@ class BlockLowering:
             return
         self.check_exit_request(pc)
         if pc in self.local:
-            self.emit(f"br label %{self.local[pc]}")
+            if self.heat and pc <= self.block.pc:
+                self.count_heat(pc)
+            self.branch_local(pc)
             return
         slot = f"@{self.region}.{self.prefix}slot{len(self.slots)}"
         self.slots.append(slot[1:])
@@ -527,15 +541,78 @@ class BlockLowering:
         self.emit(f"musttail call {BLOCK_TYPE} {fn}({BLOCK_ARGS})")
         self.emit("ret void")
 
+    def branch_local(self, pc: int) -> None:
+        """Branch to a block of this region (handing it the carried registers)."""
+        if self.carried:
+            values = {key: self.load_field(*key) for key in self.carried}
+            self.edges.setdefault(pc, []).append((self.current, values))
+        self.emit(f"br label %{self.local[pc]}")
+
+    def count_heat(self, pc: int) -> None:
+        """One more run of a loop in cold code: when the region's heat runs out,
+        leave to Python (ExitReason.HOT), which compiles it again, optimized."""
+        h, h1, left = self.fresh(), self.fresh(), self.fresh()
+        for line in heat_countdown(f"@{self.region}.heat", h, h1, left):
+            self.emit(line)
+        cool, hot = self.label("cool"), self.label("hot")
+        self.cold_branch(left, cool, hot)
+        self.start(hot)
+        self.exit_to_python(R.HOT, to_signed(pc), f"ptrtoint (ptr @{self.region}.heat to i64)")
+        self.start(cool)
+
     def op_goto_tb(self, op: Op) -> None:
         self.jump_to(op.args[0])
 
     def op_goto_ptr(self, op: Op) -> None:
+        """An indirect jump: to a return site of this region if it is one (hot
+        regions: return prediction), else through this jump's inline cache of
+        the last target, else through the dispatcher, which refills the cache."""
+        target = self.val(op.args[0])
         if self.nochain:
-            self.exit_to_python(R.MISS, self.val(op.args[0]))
+            self.exit_to_python(R.MISS, target)
             return
-        self.emit(f"store i64 {self.val(op.args[0])}, ptr {self.field_ptr('pc')}")
+        self.emit(f"store i64 {target}, ptr {self.field_ptr('pc')}")
+        self.leave_if_requested(target)     # indirect jumps may form cycles of their own
+        self.predict_return(target)
+        self.through_inline_cache(target)
+
+    def predict_return(self, target: str) -> None:
+        """Branch to the region's return site that `target` is, if any."""
+        sites = [pc for pc in self.return_sites if pc in self.local]
+        if sites:
+            labels = [self.label("return") for _ in sites]
+            other = self.label("unpredicted")
+            cases = " ".join(f"i64 {to_signed(pc)}, label %{lab}" for pc, lab in zip(sites, labels))
+            self.emit(f"switch i64 {target}, label %{other} [ {cases} ]")
+            cache = dict(self.cache)
+            for pc, lab in zip(sites, labels):
+                self.start(lab)
+                self.cache = dict(cache)
+                self.branch_local(pc)
+            self.start(other)
+            self.cache = cache
+
+    def through_inline_cache(self, target: str) -> None:
+        """Tail-call the region of `target` (state.pc) if it is this jump's last
+        target, else the dispatcher, asking it to remember this target."""
+        ic = f"@{self.region}.{self.prefix}ic{len(self.ics)}"
+        self.ics.append(ic[1:])
+        known = self.fresh()
+        self.emit(f"{known} = load i64, ptr {ic}")
+        hit = self.fresh()
+        self.emit(f"{hit} = icmp eq i64 {known}, {target}")
+        hit_l, miss_l = self.label("ic_hit"), self.label("ic_miss")
+        self.emit(f"br i1 {hit}, label %{hit_l}, label %{miss_l}")
+        self.start(hit_l)
+        fnp = self.fresh()
+        self.emit(f"{fnp} = getelementptr {IC_TYPE}, ptr {ic}, i64 0, i32 1")
+        fn = self.fresh()
+        self.emit(f"{fn} = load ptr, ptr {fnp}")
+        self.emit(f"musttail call {BLOCK_TYPE} {fn}({BLOCK_ARGS})")
+        self.emit("ret void")
+        self.start(miss_l)
         self.emit(f"store ptr null, ptr {self.field_ptr('patch_slot')}")
+        self.emit(f"store ptr {ic}, ptr {self.field_ptr('patch_ic')}")
         self.emit(f"musttail call {BLOCK_TYPE} @llemu_dispatch({BLOCK_ARGS})")
         self.emit("ret void")
 
@@ -545,8 +622,10 @@ class BlockLowering:
         self.emit(f"{c} = icmp {ICMP[cond]} i64 {self.val(a)}, {self.val(b)}")
         t_l, f_l = self.label("taken"), self.label("fall")
         self.emit(f"br i1 {c}, label %{t_l}, label %{f_l}")
+        before = dict(self.cache)           # what the taken path loads is not known on the other
         self.start(t_l)
         self.jump_to(taken)
+        self.cache = before
         self.start(f_l)
         self.jump_to(fall)
 
@@ -561,39 +640,115 @@ class Options:
     nochain: bool = False       # every block returns to the run loop
     count_insns: bool = False   # state.insn_count += instructions, per block
     single_cpu: bool = True     # only vCPU 0 exists: scoreboard elements have fixed addresses
+    heat: int = 0               # cold code: entries and loop runs before it asks to be optimized (0: never)
+    hot: bool = False           # optimized code: registers carried between blocks, returns predicted
 
 
-def lower_module(blocks: list[Block], name: str, options: Options = Options()
-                 ) -> tuple[str, str, list[str]]:
-    """LLVM IR text of a batch of blocks as one function (a region) called `name`,
-    which enters the block of `state.pc` through a switch; blocks of the region
-    reach each other by branches. Returns (text, function name, slot globals)."""
+@dataclass
+class Region:
+    """A lowered region: its LLVM IR text and the names of its globals
+    (all starting with the region's name)."""
+    text: str
+    slots: list[str]            # exit slots (ptr), each holding its target region or the dispatcher
+    ics: list[str]              # inline caches of indirect jumps ({i64 pc, ptr region})
+    heat: str | None            # the countdown to optimization (i32), if counted
+
+
+def phi_placeholder(prefix: str) -> str:
+    return f"<<phis {prefix}>>"
+
+
+def carried_name(prefix: str, key: tuple[str, int]) -> str:
+    return f"%{prefix}c.{key[0]}{key[1]}"
+
+
+def heat_countdown(heat: str, h: str, h1: str, left: str) -> list[str]:
+    """Lines that decrement the region's heat; `left` is true while some is left.
+    (Racy between threads, which only moves the moment of optimization.)"""
+    return [f"{h} = load i32, ptr {heat}", f"{h1} = sub i32 {h}, 1",
+            f"store i32 {h1}, ptr {heat}", f"{left} = icmp sgt i32 {h1}, 0"]
+
+
+def carried_registers(blocks: list[Block]) -> list[tuple[str, int]]:
+    """The guest registers a region's blocks read or write (x1-x31, f0-f31)."""
+    keys = set()
+    for b in blocks:
+        for op in b.ops:
+            if op.name in ("get", "set"):
+                field, index = op.args[-2:]
+                if field == "f" or (field == "x" and index):
+                    keys.add((field, index))
+    return sorted(keys)
+
+
+def lower_module(blocks: list[Block], name: str, options: Options = Options()) -> Region:
+    """A batch of blocks as one function (a region) called `name`, which enters
+    the block of `state.pc` through a switch; blocks of the region reach each
+    other by branches. Cold regions count their entries and loop runs down
+    from options.heat; hot ones carry guest registers across those branches."""
     lowerings = [BlockLowering(b, name, f"b{k}.", options) for k, b in enumerate(blocks)]
-    if not options.nochain:
-        local = {low.block.pc: low.entry for low in lowerings}
-        for low in lowerings:
+    local = {low.block.pc: low.entry for low in lowerings}
+    carried = carried_registers(blocks) if options.hot else []
+    edges: dict[int, list[tuple[str, dict]]] = {}
+    return_sites = sorted({pc for b in blocks for pc in b.likely})
+    for low in lowerings:
+        if not options.nochain:
             low.local = local
+        low.carried, low.edges = carried, edges
+        if options.hot:
+            low.return_sites = return_sites
     bodies = [low.lower() for low in lowerings]
     slots = [s for low in lowerings for s in low.slots]
+    ics = [s for low in lowerings for s in low.ics]
     intrinsics = set().union(*(low.intrinsics for low in lowerings))
     strict = any(low.uses_fp_env for low in lowerings)
-    cases = " ".join(f"i64 {to_signed(low.block.pc)}, label %{low.entry}" for low in lowerings)
+    heat = f"{name}.heat" if options.heat and not options.nochain else None
+    entries = {low.block.pc: (f"x{low.prefix}entry" if carried else low.entry) for low in lowerings}
+    cases = " ".join(f"i64 {to_signed(pc)}, label %{label}" for pc, label in entries.items())
     entry = [f"define {BLOCK_TYPE} @{name}({BLOCK_ARGS}){' strictfp' if strict else ''} {{",
              "entry:"]
     if strict:
         entry += ["  %mx.save = alloca i32", "  %mx.py = alloca i32", "  %mx.tmp = alloca i32"]
     entry += [f"  %pcp = getelementptr i8, ptr %s, i64 {st.offset('pc')}",
-              "  %pc = load i64, ptr %pcp",
-              f"  switch i64 %pc, label %elsewhere [ {cases} ]",
+              "  %pc = load i64, ptr %pcp"]
+    if heat:
+        entry += ["  " + line for line in heat_countdown(f"@{heat}", "%h", "%h1", "%left")]
+        entry += ["  br i1 %left, label %cool, label %hot, !prof !0",
+                  "hot:", f"  %ep = getelementptr i8, ptr %s, i64 {st.offset('exit_arg')}",
+                  f"  store i64 ptrtoint (ptr @{heat} to i64), ptr %ep",
+                  f"  %rp = getelementptr i8, ptr %s, i64 {st.offset('exit_reason')}",
+                  f"  store i32 {int(R.HOT)}, ptr %rp", "  ret void", "cool:"]
+    entry += [f"  switch i64 %pc, label %elsewhere [ {cases} ]",
               "elsewhere:",
               f"  musttail call {BLOCK_TYPE} @llemu_dispatch({BLOCK_ARGS})",
               "  ret void"]
+    for low in lowerings if carried else ():
+        # entered from the switch: the carried registers come from the state
+        label = entries[low.block.pc]
+        entry.append(f"{label}:")
+        values = {}
+        for field, index in carried:
+            v = f"%{label}.{field}{index}"
+            entry.append(f"  {v}p = getelementptr i8, ptr %s, i64 {st.offset(field, index)}")
+            entry.append(f"  {v} = load i64, ptr {v}p")
+            values[(field, index)] = v
+        edges.setdefault(low.block.pc, []).append((label, values))
+        entry.append(f"  br label %{low.entry}")
+    for k, low in enumerate(lowerings if carried else ()):
+        phis = "\n".join(
+            f"  {carried_name(low.prefix, key)} = phi i64 "
+            + ", ".join(f"[ {values[key]}, %{src} ]" for src, values in edges[low.block.pc])
+            for key in carried)
+        bodies[k] = bodies[k].replace(phi_placeholder(low.prefix), phis, 1)
     head = [f"declare {BLOCK_TYPE} @llemu_dispatch(ptr, ptr)",
             f"@llemu_helpers = external global [{HELPER_SLOTS} x ptr]"]
     head += [f"@{s} = global ptr @llemu_dispatch" for s in slots]
+    head += [f"@{s} = global {IC_TYPE} {{ i64 {IC_EMPTY}, ptr @llemu_dispatch }}" for s in ics]
+    if heat:
+        head.append(f"@{heat} = global i32 {options.heat}")
     head += sorted(intrinsics)
     tail = ["}", '!0 = !{!"branch_weights", i32 1000, i32 1}', '!1 = !{!"branch_weights", i32 1, i32 1000}']
-    return "\n".join(head + entry + bodies + tail) + "\n", name, slots
+    return Region("\n".join(head + entry + bodies + tail) + "\n", slots, ics, heat)
 
 
 from jit import lower_fp  # noqa: E402,F401  (registers the FP ops in EXTRA)

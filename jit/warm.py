@@ -23,7 +23,18 @@ class Entry:
     blocks: tuple[tuple[int, int], ...]  # (pc, size) of each block, the entry block first
     digest: str                         # of the guest bytes of the blocks, in order
     slots: tuple[str, ...]              # the region's exit-slot globals
+    ics: tuple[str, ...]                # its indirect jumps' inline caches
+    heat: str                           # its heat countdown ("" if none)
     options: str                        # the lowering options it was compiled with
+
+    def row(self) -> list:
+        return [self.key, [list(b) for b in self.blocks], self.digest, list(self.slots),
+                list(self.ics), self.heat, self.options]
+
+    @classmethod
+    def from_row(cls, row: list) -> Entry:
+        key, blocks, code, slots, ics, heat, options = row
+        return cls(key, tuple(map(tuple, blocks)), code, tuple(slots), tuple(ics), heat, options)
 
 
 def digest(blocks, read: Callable[[int, int], bytes | None]) -> str | None:
@@ -43,11 +54,15 @@ class RegionIndex:
         self.entries: dict[int, list[Entry]] = {}
         self.added: list[Entry] = []
         try:
-            for e in json.loads(path.read_text()):
-                entry = Entry(e[0], tuple(map(tuple, e[1])), e[2], tuple(e[3]), e[4])
-                self.entries.setdefault(entry.blocks[0][0], []).append(entry)
-        except (OSError, ValueError, IndexError, TypeError):
-            pass
+            rows = json.loads(path.read_text())
+        except (OSError, ValueError):
+            rows = []
+        for row in rows if isinstance(rows, list) else ():
+            try:
+                entry = Entry.from_row(row)
+            except (ValueError, IndexError, TypeError):
+                continue                # a row of an older format
+            self.entries.setdefault(entry.blocks[0][0], []).append(entry)
 
     def find(self, pc: int, options: str, read: Callable[[int, int], bytes | None]) -> Entry | None:
         for e in self.entries.get(pc, ()):
@@ -67,8 +82,7 @@ class RegionIndex:
             old = json.loads(self.path.read_text()) if self.path.exists() else []
         except (OSError, ValueError):
             old = []
-        rows = old + [[e.key, [list(b) for b in e.blocks], e.digest, list(e.slots), e.options]
-                      for e in self.added]
+        rows = old + [e.row() for e in self.added]
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             tmp = self.path.with_suffix(f".{os.getpid()}.tmp")

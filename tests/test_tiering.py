@@ -1,0 +1,93 @@
+"""Tiering (hot regions recompiled at O2, registers carried across blocks,
+returns predicted, indirect jumps through inline caches) changes nothing a
+guest or a plugin can see: with a tiny heat, so that nearly every loop is
+optimized, every output, status and count is the one QEMU gives.
+
+llemu reads the heat from $LLEMU_HEAT; `-U LLEMU_HEAT` keeps it out of the
+guest's environment, so the guest runs exactly as in the recorded
+expectations (tests/guest/expected).
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+import difftest
+from test_plugin_counts import STATIC, counts
+
+HEAT = "20"
+# Loops, calls and returns, FP, atomics, faults and signal handlers, threads.
+CALLBACK_GUESTS = ["atomics", "hot_fault", "signals", "wc", "recursion", "pa_loop"]
+
+
+def tiered(name: str, *opts: str, heat: str = HEAT) -> difftest.Result:
+    guest = difftest.GUESTS[name]
+    cmd = difftest.llemu_command(name, guest.args, extra_opts=("-U", "LLEMU_HEAT", *opts))
+    return difftest.run(["env", f"LLEMU_HEAT={heat}"] + cmd, stdin=guest.stdin)
+
+
+def hot_regions(r: difftest.Result) -> int:
+    m = re.search(rb"(\d+) hot regions \((\d+) blocks", r.stderr)
+    assert m, r.stderr.decode()[-1000:]
+    return int(m.group(1))
+
+
+def check(name: str, r: difftest.Result) -> None:
+    want = difftest.load_expectation(name)
+    assert (r.status, r.stdout) == (want.status, want.stdout), r.stderr.decode()[-2000:]
+
+
+def plugins(*specs: str) -> list[str]:
+    return [x for p in specs for x in ("-plugin", p)]
+
+
+@pytest.mark.parametrize("name", STATIC)
+def test_hot_code_counts_as_qemu(name, guest_bin):
+    r = tiered(name, "-d", "stats", *plugins("insn,inline=on", "mem,inline=on"))
+    check(name, r)
+    want = difftest.load_expectation(name)
+    assert counts(r) == {"insns": want.insns, "mems": want.mems}
+
+
+@pytest.mark.parametrize("name", CALLBACK_GUESTS)
+def test_hot_code_calls_back_as_qemu(name, guest_bin):
+    r = tiered(name, "-d", "stats", *plugins("insn,inline=off", "mem,callback=on"))
+    check(name, r)
+    want = difftest.load_expectation(name)
+    assert counts(r) == {"insns": want.insns, "mems": want.mems}
+    assert hot_regions(r) > 0
+
+
+@pytest.mark.parametrize("name", ["compute", "recursion", "threads", "signals", "hot_fault"])
+def test_hot_code_without_plugins(name, guest_bin):
+    """The uninstrumented tier: the guest's own output and status, and the
+    instruction count -d stats keeps, equal with and without tiering."""
+    on = tiered(name, "-d", "stats")
+    off = tiered(name, "-d", "stats,notier")
+    check(name, on)
+    check(name, off)
+    assert hot_regions(on) > 0 and hot_regions(off) == 0
+    insns = [re.search(rb"stats: (\d+) guest instructions", r.stderr).group(1) for r in (on, off)]
+    if difftest.GUESTS[name].counts_stable and name != "threads":
+        assert insns[0] == insns[1]
+
+
+def test_bb_counts_are_the_same_hot_and_cold(guest_bin):
+    runs = [tiered("compute", *plugins("bb,inline=on"), heat=heat) for heat in (HEAT, "0")]
+    assert runs[0].stderr == runs[1].stderr and re.search(rb"bb's: \d+", runs[0].stderr)
+    check("compute", runs[0])
+
+
+def test_tier_log_names_each_hot_region(guest_bin):
+    r = tiered("compute", "-d", "tier")
+    check("compute", r)
+    lines = r.stderr.decode().splitlines()
+    assert lines and all(re.fullmatch(r"TIER: hot at 0x[0-9a-f]+: \d+ blocks optimized in [\d.]+ ms", x)
+                         for x in lines), lines
+
+
+def test_no_heat_means_no_tiering(guest_bin):
+    r = tiered("compute", "-d", "stats", heat="0")
+    check("compute", r)
+    assert hot_regions(r) == 0
