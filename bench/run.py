@@ -192,6 +192,32 @@ def warm_translation() -> dict:
     return out
 
 
+BATCH_SIZES = (1, 4, 8, 12, 24, 48)
+
+
+def batching(repeat: int) -> dict:
+    """How many blocks to compile per module: cold translation time (empty code
+    cache) and wall time of short programs, for each batch size (jit.cache.BATCH_BLOCKS)."""
+    boot = ("import sys; sys.path.insert(0, sys.argv[1]); import jit.cache as c; "
+            "c.BATCH_BLOCKS = int(sys.argv[2]); from emu.cli import main; sys.exit(main(sys.argv[3:]))")
+    out: dict[int, dict] = {}
+    for size in BATCH_SIZES:
+        ms, wall = [], []
+        for name in ("hello", "printf", "compute"):
+            prog = REPO / "tests" / "guest" / "bin" / name
+            runs = []
+            for _ in range(repeat):
+                t0 = time.perf_counter()
+                proc = subprocess.run([sys.executable, "-c", boot, str(REPO), str(size), "-d", "stats,nocache,notier",
+                                       str(prog)], capture_output=True, check=True)
+                runs.append((time.perf_counter() - t0, float(re.search(rb"translate ([\d.]+) ms", proc.stderr)[1])))
+            wall.append(statistics.median(w for w, _ in runs))
+            ms.append(statistics.median(t for _, t in runs))
+        out[size] = {"translate_ms": ms, "wall_s": wall}
+        print(f"  batch {size:3}: translate {' '.join(f'{m:.0f}' for m in ms)} ms", file=sys.stderr)
+    return out
+
+
 def geomean(xs: list[float]) -> float | None:
     xs = [x for x in xs if x]
     return math.exp(sum(map(math.log, xs)) / len(xs)) if xs else None
@@ -201,7 +227,7 @@ def fmt(x: float | None, spec: str = ".2f") -> str:
     return format(x, spec) if x is not None else "n/a"
 
 
-def report(rows: dict, unicorn: dict | None, hello: dict, bulk: dict, warm: dict) -> str:
+def report(rows: dict, unicorn: dict | None, hello: dict, bulk: dict, warm: dict, batch: dict) -> str:
     out = ["## llemu against qemu-riscv64, no plugin", "",
            "| program | what | guest insns | qemu-riscv64 s | llemu s | llemu / qemu | llemu M insn/s |",
            "|---|---|---:|---:|---:|---:|---:|"]
@@ -257,6 +283,13 @@ def report(rows: dict, unicorn: dict | None, hello: dict, bulk: dict, warm: dict
     out.append("")
     out.append(f"Hello world (tests/guest/bin/hello, static glibc), wall: llemu {hello['cold']:.2f} s with an "
                f"empty code cache, {hello['warm']:.2f} s with a warm one; qemu-riscv64 {fmt(hello['qemu'], '.3f')} s.")
+    out += ["", "## Batching: blocks compiled per module (empty code cache, `-d nocache,notier`)", "",
+            "A miss compiles the missing block and up to BATCH_BLOCKS - 1 blocks it is predicted to reach "
+            "(jit/cache.py) as one module: fewer modules, but also blocks that may never run.", "",
+            "| blocks per module | hello: translate ms | wall s | printf: translate ms | wall s "
+            "| compute: translate ms | wall s |", "|---:|---:|---:|---:|---:|---:|---:|"]
+    out += [f"| {size} | " + " | ".join(f"{t:.0f} | {w:.2f}" for t, w in zip(b["translate_ms"], b["wall_s"])) + " |"
+            for size, b in batch.items()]
     return "\n".join(out) + "\n"
 
 
@@ -308,7 +341,8 @@ def main() -> None:
     modes = [m for m in args.modes.split(",") if m]
     rows = measure(names, modes, args.repeat)
     unicorn = unicorn_vs_llemu(args.repeat)
-    text = report(rows, unicorn, hello_times(args.repeat), bulk_tracing(args.repeat), warm_translation())
+    text = report(rows, unicorn, hello_times(args.repeat), bulk_tracing(args.repeat), warm_translation(),
+                  batching(args.repeat))
     print(text)
     if args.write:
         doc = Path(args.write)

@@ -40,7 +40,7 @@ REGION = "REGION"       # placeholder name, replaced by one derived from the reg
 def heat_setting() -> int:
     """The heat of cold regions: $LLEMU_HEAT if set (0: no tiering), HEAT by default."""
     value = os.environ.get("LLEMU_HEAT", "")
-    return int(value) if value.isdigit() else HEAT
+    return min(int(value), NEVER) if value.isdigit() else HEAT
 
 
 @dataclass(frozen=True)

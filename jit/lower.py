@@ -33,6 +33,14 @@ INTRINSICS = {
     "ldmxcsr": "declare void @llvm.x86.sse.ldmxcsr(ptr)",
     "stmxcsr": "declare void @llvm.x86.sse.stmxcsr(ptr)",
 }
+# Scoped alias metadata: the vCPU state and plugin data (scoreboards) never
+# overlap, so LLVM may keep a counter in a register across register stores
+# in hot loops. Guest accesses carry none: they may fault, and a fault must
+# see every store before it, so nothing may move across them.
+STATE_ACCESS = ", !alias.scope !3, !noalias !4"
+PLUGIN_DATA_ACCESS = ", !alias.scope !4, !noalias !3"
+ALIAS_METADATA = ['!2 = distinct !{!2, !"llemu"}', '!5 = distinct !{!5, !2, !"state"}',
+                  '!6 = distinct !{!6, !2, !"plugin data"}', '!3 = !{!5}', '!4 = !{!6}']
 # Extra lowering for op families defined elsewhere (floating point).
 EXTRA: dict[str, Callable[["BlockLowering", Op], None]] = {}
 
@@ -128,7 +136,7 @@ class BlockLowering:
         bits = st.width(field)
         p = self.field_ptr(field, index)
         v = self.fresh()
-        self.emit(f"{v} = load i{bits}, ptr {p}")
+        self.emit(f"{v} = load i{bits}, ptr {p}{STATE_ACCESS}")
         if bits < 64:
             w = self.fresh()
             self.emit(f"{w} = zext i{bits} {v} to i64")
@@ -142,9 +150,9 @@ class BlockLowering:
         if bits < 64:
             t = self.fresh()
             self.emit(f"{t} = trunc i64 {value} to i{bits}")
-            self.emit(f"store i{bits} {t}, ptr {p}")
+            self.emit(f"store i{bits} {t}, ptr {p}{STATE_ACCESS}")
         else:
-            self.emit(f"store i64 {value}, ptr {p}")
+            self.emit(f"store i64 {value}, ptr {p}{STATE_ACCESS}")
         self.cache[(field, index)] = value
 
     def forget_state(self) -> None:
@@ -507,9 +515,10 @@ class BlockLowering:
             self.leave_if_requested(to_signed(pc))
 
     def leave_if_requested(self, pc: str | int) -> None:
-        """If state.exit_request is set, return to the run loop, to go on at pc."""
+        """If state.exit_request is set, return to the run loop, to go on at pc.
+        (Volatile: a signal handler sets it, and optimized loops must not hoist it.)"""
         rq = self.fresh()
-        self.emit(f"{rq} = load i32, ptr {self.field_ptr('exit_request')}")
+        self.emit(f"{rq} = load volatile i32, ptr {self.field_ptr('exit_request')}")
         go = self.fresh()
         self.emit(f"{go} = icmp eq i32 {rq}, 0")
         cont, leave = self.label("go"), self.label("request")
@@ -730,7 +739,7 @@ def lower_module(blocks: list[Block], name: str, options: Options = Options()) -
         for field, index in carried:
             v = f"%{label}.{field}{index}"
             entry.append(f"  {v}p = getelementptr i8, ptr %s, i64 {st.offset(field, index)}")
-            entry.append(f"  {v} = load i64, ptr {v}p")
+            entry.append(f"  {v} = load i64, ptr {v}p{STATE_ACCESS}")
             values[(field, index)] = v
         edges.setdefault(low.block.pc, []).append((label, values))
         entry.append(f"  br label %{low.entry}")
@@ -748,6 +757,7 @@ def lower_module(blocks: list[Block], name: str, options: Options = Options()) -
         head.append(f"@{heat} = global i32 {options.heat}")
     head += sorted(intrinsics)
     tail = ["}", '!0 = !{!"branch_weights", i32 1000, i32 1}', '!1 = !{!"branch_weights", i32 1, i32 1000}']
+    tail += ALIAS_METADATA
     return Region("\n".join(head + entry + bodies + tail) + "\n", slots, ics, heat)
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from emu import state as st
 from emu.state import NO_CALLBACK
 from jit.ir import Op, to_signed
-from jit.lower import EXTRA, BlockLowering
+from jit.lower import EXTRA, PLUGIN_DATA_ACCESS, BlockLowering
 from jit.lower_fp import fold_host_flags
 
 R = st.ExitReason
@@ -110,7 +110,7 @@ def lower_cb(L: BlockLowering, op: Op) -> None:
 def lower_cond_cb(L: BlockLowering, op: Op) -> None:
     index, flags, pc, cond, entry, stride, imm = op.args
     v = L.fresh()
-    L.emit(f"{v} = load i64, ptr {entry_ptr(L, entry, stride)}")
+    L.emit(f"{v} = load i64, ptr {entry_ptr(L, entry, stride)}{PLUGIN_DATA_ACCESS}")
     hit = L.fresh()
     L.emit(f"{hit} = icmp {CONDS[cond]} i64 {v}, {to_signed(imm)}")
     flag = L.fresh()
@@ -124,12 +124,12 @@ def lower_inline(L: BlockLowering, op: Op) -> None:
     def body() -> None:
         p = entry_ptr(L, entry, stride)
         if kind == INLINE_STORE:
-            L.emit(f"store i64 {to_signed(imm)}, ptr {p}")
+            L.emit(f"store i64 {to_signed(imm)}, ptr {p}{PLUGIN_DATA_ACCESS}")
             return
         old, new = L.fresh(), L.fresh()
-        L.emit(f"{old} = load i64, ptr {p}")
+        L.emit(f"{old} = load i64, ptr {p}{PLUGIN_DATA_ACCESS}")
         L.emit(f"{new} = add i64 {old}, {to_signed(imm)}")
-        L.emit(f"store i64 {new}, ptr {p}")
+        L.emit(f"store i64 {new}, ptr {p}{PLUGIN_DATA_ACCESS}")
     guarded(L, L.val(guard), body)
 
 

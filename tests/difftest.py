@@ -91,6 +91,7 @@ GUESTS: dict[str, Guest] = {g.name: g for g in [
     Guest("wc", stdin=WC_INPUT),
     Guest("signals"),
     Guest("hot_fault"),          # a hot loop that faults: exact registers in the handler
+    Guest("hot_spin", counts_stable=False),   # a hot loop without memory accesses, stopped by a signal
     Guest("threads", counts_stable=False),
     # written for the plugin tests: known loops, accesses, pages, branches, calls
     Guest("pa_branch"), Guest("pa_cache"), Guest("pa_fault"), Guest("pa_loop"), Guest("pa_mem"),

@@ -73,6 +73,14 @@ def test_hot_code_without_plugins(name, guest_bin):
         assert insns[0] == insns[1]
 
 
+def test_signals_stop_optimized_loops(guest_bin):
+    """A hot loop with no memory access still sees a timer signal (its exit
+    requests must not be hoisted out of the loop by the optimizer)."""
+    r = tiered("hot_spin", "-d", "stats", heat="1000")
+    check("hot_spin", r)
+    assert hot_regions(r) > 0
+
+
 def test_bb_counts_are_the_same_hot_and_cold(guest_bin):
     runs = [tiered("compute", *plugins("bb,inline=on"), heat=heat) for heat in (HEAT, "0")]
     assert runs[0].stderr == runs[1].stderr and re.search(rb"bb's: \d+", runs[0].stderr)
