@@ -165,9 +165,13 @@ def main(argv: list[str] | None = None) -> int:
         if "no user program" in str(e):
             print(f"Try '{PROG} -h' for more information.", file=sys.stderr)
         return 1
+    envp = guest_environment(opts)
+    # numpy (plugin_api) would start BLAS threads that spin beside the guest's;
+    # llemu does no linear algebra. (The guest's environment is taken above.)
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from emu.run import internal_error, run_program
     try:
-        return run_program(opts, guest_environment(opts))
+        return run_program(opts, envp)
     except Exception as e:      # noqa: BLE001 - an emulator bug: one line, not a traceback
         internal_error(e)
         return 1

@@ -9,7 +9,11 @@ whole, and every exit slot that chained into it is reset.
 Tiering: cold regions count down a heat (entries and loop runs); when it runs
 out, the blocks around the hot pc (already translated and instrumented: the
 same IR, so plugins see no new translation and counts cannot change) are
-compiled again as one hot region, optimized, and replace the cold code.
+compiled again as one hot region, optimized, and replace the cold code. A hot
+region counts its entries too: one entered that often is part of a larger
+loop (an inner loop that got hot before the rest of its loop nest had even
+been translated, as happens when plugins keep translation to what runs), so
+it is compiled once more, final, with the translated blocks around it.
 """
 from __future__ import annotations
 
@@ -27,7 +31,7 @@ from jit.dispatch import NativeTable, runtime_module
 from jit.engine import Engine, default_cache_dir
 from jit.dispatch import IC_EMPTY
 from jit.ir import Block
-from jit.lower import Options, Region, lower_module
+from jit.lower import COLD, FINAL, HOT, Options, Region, lower_module
 from jit.warm import Entry, RegionIndex, digest, program_index
 
 BATCH_BLOCKS = 12
@@ -56,8 +60,8 @@ class Module:
     functions: dict[int, int]              # pc -> host address
     slots: list[int] = field(default_factory=list)   # addresses of this module's exit slots
     ics: list[int] = field(default_factory=list)     # addresses of its indirect jumps' inline caches
-    heat: int | None = None                # address of its heat countdown (cold, counted)
-    hot: bool = False
+    heat: int | None = None                # address of its heat countdown, if counted
+    tier: int = COLD
 
 
 @dataclass
@@ -166,7 +170,7 @@ class CodeCache:
         self._debug(blocks, region.text)
         if not self.engine.add(region.text, key, options.hot):
             self.stats.reused += 1
-        self._install(name, [(b.pc, b.size) for b in blocks], region, options.hot)
+        self._install(name, [(b.pc, b.size) for b in blocks], region, options.tier)
         if log.on("out_asm"):
             log.write(f"OUT: [module {self.stats.modules}{', hot' if options.hot else ''}]\n"
                       f"{self.engine.host_asm(region.text, options.hot)}\n")
@@ -174,8 +178,8 @@ class CodeCache:
 
     # ---- tiering -----------------------------------------------------------
     def promote(self, pc: int, heat: int) -> None:
-        """The cold region whose heat is at address `heat` ran out at `pc`:
-        compile the blocks around pc as a hot region and run that from now on."""
+        """The region whose heat is at address `heat` ran out at `pc`: compile
+        the blocks around pc as a region of the next tier and run that from now on."""
         with self.lock:
             t0 = time.perf_counter()
             module = self.by_heat.get(heat)
@@ -183,30 +187,28 @@ class CodeCache:
                 return
             ctypes.c_int32.from_address(heat).value = NEVER
             hit = self.blocks.get(pc)
-            if hit is None or hit[0].hot:
+            if hit is None or hit[0].tier > module.tier:
                 return                  # dropped meanwhile, or optimized from another region
-            blocks = self._hot_blocks(pc)
-            if not blocks:
-                return
-            self._compile(blocks, dataclasses.replace(self.options, heat=0, hot=True))
-            hot = self.blocks[pc][0]
-            cold_fns = set()
+            tier = HOT if module.tier == COLD else FINAL
+            blocks = self._hot_blocks(pc, tier)
+            if not blocks or (tier == FINAL and len(blocks) <= len(hit[0].blocks)):
+                return                  # nothing around it to grow with
+            self._compile(blocks, dataclasses.replace(self.options, tier=tier,
+                                                      heat=self.options.heat if tier == HOT else 0))
+            new = self.blocks[pc][0]
             for b in blocks:
-                fn = hot.functions[b.pc]
-                self.table.install(b.pc, fn)
-            for m in self.modules:
-                if m is not hot:
-                    cold_fns.update(fn for at, fn in m.functions.items() if at in hot.functions)
-            self._unchain(cold_fns)
+                self.table.install(b.pc, new.functions[b.pc])
+            self._unchain({fn for m in self.modules if m is not new
+                           for at, fn in m.functions.items() if at in new.functions})
             self.stats.promotions += 1
             self.stats.hot_blocks += len(blocks)
             self.stats.hot_seconds += time.perf_counter() - t0
             if log.on("tier"):
-                log.write(f"TIER: hot at 0x{pc:x}: {len(blocks)} blocks optimized in "
-                          f"{(time.perf_counter() - t0) * 1e3:.1f} ms\n")
+                log.write(f"TIER: {'hot' if tier == HOT else 'hotter'} at 0x{pc:x}: {len(blocks)} blocks "
+                          f"optimized in {(time.perf_counter() - t0) * 1e3:.1f} ms\n")
 
-    def _hot_blocks(self, pc: int) -> list[Block]:
-        """The translated blocks reachable from pc (breadth first), not yet hot."""
+    def _hot_blocks(self, pc: int, tier: int) -> list[Block]:
+        """The translated blocks reachable from pc (breadth first), of a lower tier."""
         order: list[Block] = []
         queue, seen = deque([pc]), {pc}
         while queue and len(order) < HOT_BLOCKS:
@@ -216,7 +218,7 @@ class CodeCache:
             order.append(block)
             for nxt in block.successors() + block.likely:
                 hit = self.blocks.get(nxt)
-                if nxt not in seen and hit is not None and not hit[0].hot:
+                if nxt not in seen and hit is not None and hit[0].tier < tier:
                     seen.add(nxt)
                     queue.append(nxt)
         return order
@@ -248,18 +250,18 @@ class CodeCache:
         if entry is None or not self.engine.load(entry.key):
             return False
         self._install(f"r{entry.key}", list(entry.blocks),
-                      Region("", list(entry.slots), list(entry.ics), entry.heat or None), False)
+                      Region("", list(entry.slots), list(entry.ics), entry.heat or None), COLD)
         self.stats.translations += len(entry.blocks)
         self.stats.known += 1
         return True
 
-    def _install(self, name: str, blocks: list[tuple[int, int]], region: Region, hot: bool) -> None:
+    def _install(self, name: str, blocks: list[tuple[int, int]], region: Region, tier: int) -> None:
         """Make a loaded region's blocks reachable (the native table learns them on misses)."""
         fn = self.engine.function(name)
         module = Module([Extent(pc, size) for pc, size in blocks], {pc: fn for pc, _ in blocks},
                         [self.engine.global_(s) for s in region.slots],
                         [self.engine.global_(s) for s in region.ics],
-                        self.engine.global_(region.heat) if region.heat else None, hot)
+                        self.engine.global_(region.heat) if region.heat else None, tier)
         # A reused region may still chain to dropped code, or have spent its heat.
         for slot in module.slots:
             ctypes.c_void_p.from_address(slot).value = self.dispatch_address
@@ -276,8 +278,8 @@ class CodeCache:
         if self.perf_map is not None:
             size = self.engine.code_sizes.get(name[1:], 1)
             first, last = blocks[0][0], max(pc + s for pc, s in blocks)
-            tier = "_hot" if hot else ""
-            self.perf_map.write(f"{fn:x} {size:x} guest_{first:x}_{last:x}_{len(blocks)}blocks{tier}\n")
+            suffix = "_hot" if tier != COLD else ""
+            self.perf_map.write(f"{fn:x} {size:x} guest_{first:x}_{last:x}_{len(blocks)}blocks{suffix}\n")
             self.perf_map.flush()
 
     def save(self) -> None:

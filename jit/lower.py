@@ -19,6 +19,7 @@ from jit.dispatch import BLOCK_ARGS, BLOCK_TYPE, HELPER_SLOTS, IC_EMPTY, IC_TYPE
 from jit.ir import Block, Op, Temp, to_signed
 
 R = st.ExitReason
+COLD, HOT, FINAL = 0, 1, 2   # tiers: compiled fast; optimized; optimized again, grown (see jit/cache.py)
 GUARD_ADDR = LAST_PAGE << PAGE_SHIFT     # first byte of the never-mapped last page
 INT_TYPES = {1: "i8", 2: "i16", 4: "i32", 8: "i64"}
 ICMP = {"eq": "eq", "ne": "ne", "lt": "slt", "ge": "sge", "ltu": "ult", "geu": "uge"}
@@ -57,7 +58,7 @@ class BlockLowering:
         self.nochain = options.nochain
         self.count_insns = options.count_insns
         self.single_cpu = options.single_cpu
-        self.heat = options.heat
+        self.heat = options.heat if options.tier == COLD else 0     # loops count only in cold code
         self.local: dict[int, str] = {}   # pc -> entry label, for the blocks of this region
         self.lines: list[str] = []
         self.slots: list[str] = []
@@ -649,8 +650,12 @@ class Options:
     nochain: bool = False       # every block returns to the run loop
     count_insns: bool = False   # state.insn_count += instructions, per block
     single_cpu: bool = True     # only vCPU 0 exists: scoreboard elements have fixed addresses
-    heat: int = 0               # cold code: entries and loop runs before it asks to be optimized (0: never)
-    hot: bool = False           # optimized code: registers carried between blocks, returns predicted
+    heat: int = 0               # entries (and loop runs, if cold) before it asks to be optimized (0: never)
+    tier: int = COLD            # HOT, FINAL: optimized, registers carried between blocks, returns predicted
+
+    @property
+    def hot(self) -> bool:
+        return self.tier != COLD
 
 
 @dataclass
@@ -694,7 +699,8 @@ def lower_module(blocks: list[Block], name: str, options: Options = Options()) -
     """A batch of blocks as one function (a region) called `name`, which enters
     the block of `state.pc` through a switch; blocks of the region reach each
     other by branches. Cold regions count their entries and loop runs down
-    from options.heat; hot ones carry guest registers across those branches."""
+    from options.heat (HOT ones count entries only); hot ones carry guest
+    registers across those branches."""
     lowerings = [BlockLowering(b, name, f"b{k}.", options) for k, b in enumerate(blocks)]
     local = {low.block.pc: low.entry for low in lowerings}
     carried = carried_registers(blocks) if options.hot else []

@@ -88,10 +88,13 @@ def test_bb_counts_are_the_same_hot_and_cold(guest_bin):
 
 
 def test_tier_log_names_each_hot_region(guest_bin):
-    r = tiered("compute", "-d", "tier")
+    """Both promotions happen: cold to hot, and hot regions entered often
+    grown into bigger ones (here while a plugin keeps translation to what runs)."""
+    r = tiered("compute", "-d", "tier", *plugins("insn,inline=on"))
     check("compute", r)
-    lines = r.stderr.decode().splitlines()
-    assert lines and all(re.fullmatch(r"TIER: hot at 0x[0-9a-f]+: \d+ blocks optimized in [\d.]+ ms", x)
+    lines = [x for x in r.stderr.decode().splitlines() if "insns: " not in x]
+    assert any(x.startswith("TIER: hot ") for x in lines) and any(x.startswith("TIER: hotter ") for x in lines)
+    assert lines and all(re.fullmatch(r"TIER: (hot|hotter) at 0x[0-9a-f]+: \d+ blocks optimized in [\d.]+ ms", x)
                          for x in lines), lines
 
 
