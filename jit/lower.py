@@ -40,6 +40,7 @@ INTRINSICS = {
 # see every store before it, so nothing may move across them.
 STATE_ACCESS = ", !alias.scope !3, !noalias !4"
 PLUGIN_DATA_ACCESS = ", !alias.scope !4, !noalias !3"
+PLUGIN_DATA = "sb"          # cache key of a scoreboard element: (PLUGIN_DATA, address)
 ALIAS_METADATA = ['!2 = distinct !{!2, !"llemu"}', '!5 = distinct !{!5, !2, !"state"}',
                   '!6 = distinct !{!6, !2, !"plugin data"}', '!3 = !{!5}', '!4 = !{!6}']
 # Extra lowering for op families defined elsewhere (floating point).
@@ -144,6 +145,25 @@ class BlockLowering:
             v = w
         self.cache[key] = v
         return v
+
+    def load_plugin_data(self, entry: int) -> str:
+        """The i64 at `entry` (vCPU 0's scoreboard element), remembered like a
+        register: inline ops then add in registers and write through, so a
+        hot loop carries no dependency through memory."""
+        key = (PLUGIN_DATA, entry)
+        if key not in self.cache:
+            v = self.fresh()
+            self.emit(f"{v} = load i64, ptr inttoptr (i64 {entry} to ptr){PLUGIN_DATA_ACCESS}")
+            self.cache[key] = v
+        return self.cache[key]
+
+    def load_cached(self, key: tuple[str, int]) -> str:
+        """A carried value: a state field or an element of plugin data."""
+        return self.load_plugin_data(key[1]) if key[0] == PLUGIN_DATA else self.load_field(*key)
+
+    def forget_plugin_data(self) -> None:
+        """After a call into Python, which may change scoreboards."""
+        self.cache = {k: v for k, v in self.cache.items() if k[0] != PLUGIN_DATA}
 
     def store_field(self, field: str, value: str, index: int = 0) -> None:
         bits = st.width(field)
@@ -554,7 +574,7 @@ class BlockLowering:
     def branch_local(self, pc: int) -> None:
         """Branch to a block of this region (handing it the carried registers)."""
         if self.carried:
-            values = {key: self.load_field(*key) for key in self.carried}
+            values = {key: self.load_cached(key) for key in self.carried}
             self.edges.setdefault(pc, []).append((self.current, values))
         self.emit(f"br label %{self.local[pc]}")
 
@@ -683,8 +703,10 @@ def heat_countdown(heat: str, h: str, h1: str, left: str) -> list[str]:
             f"store i32 {h1}, ptr {heat}", f"{left} = icmp sgt i32 {h1}, 0"]
 
 
-def carried_registers(blocks: list[Block]) -> list[tuple[str, int]]:
-    """The guest registers a region's blocks read or write (x1-x31, f0-f31)."""
+def carried_values(blocks: list[Block], single_cpu: bool) -> list[tuple[str, int]]:
+    """What a hot region carries between its blocks: the guest registers its
+    blocks read or write (x1-x31, f0-f31) and, while vCPU 0 is alone, the
+    scoreboard elements its inline ops work on."""
     keys = set()
     for b in blocks:
         for op in b.ops:
@@ -692,6 +714,8 @@ def carried_registers(blocks: list[Block]) -> list[tuple[str, int]]:
                 field, index = op.args[-2:]
                 if field == "f" or (field == "x" and index):
                     keys.add((field, index))
+            elif op.name in ("plugin_inline", "plugin_cond_cb") and single_cpu:
+                keys.add((PLUGIN_DATA, op.args[-3]))
     return sorted(keys)
 
 
@@ -703,7 +727,7 @@ def lower_module(blocks: list[Block], name: str, options: Options = Options()) -
     registers across those branches."""
     lowerings = [BlockLowering(b, name, f"b{k}.", options) for k, b in enumerate(blocks)]
     local = {low.block.pc: low.entry for low in lowerings}
-    carried = carried_registers(blocks) if options.hot else []
+    carried = carried_values(blocks, options.single_cpu) if options.hot else []
     edges: dict[int, list[tuple[str, dict]]] = {}
     return_sites = sorted({pc for b in blocks for pc in b.likely})
     for low in lowerings:
@@ -738,14 +762,17 @@ def lower_module(blocks: list[Block], name: str, options: Options = Options()) -
               f"  musttail call {BLOCK_TYPE} @llemu_dispatch({BLOCK_ARGS})",
               "  ret void"]
     for low in lowerings if carried else ():
-        # entered from the switch: the carried registers come from the state
+        # entered from the switch: the carried values come from memory
         label = entries[low.block.pc]
         entry.append(f"{label}:")
         values = {}
         for field, index in carried:
             v = f"%{label}.{field}{index}"
-            entry.append(f"  {v}p = getelementptr i8, ptr %s, i64 {st.offset(field, index)}")
-            entry.append(f"  {v} = load i64, ptr {v}p{STATE_ACCESS}")
+            if field == PLUGIN_DATA:
+                entry.append(f"  {v} = load i64, ptr inttoptr (i64 {index} to ptr){PLUGIN_DATA_ACCESS}")
+            else:
+                entry.append(f"  {v}p = getelementptr i8, ptr %s, i64 {st.offset(field, index)}")
+                entry.append(f"  {v} = load i64, ptr {v}p{STATE_ACCESS}")
             values[(field, index)] = v
         edges.setdefault(low.block.pc, []).append((label, values))
         entry.append(f"  br label %{low.entry}")

@@ -14,7 +14,7 @@ from __future__ import annotations
 from emu import state as st
 from emu.state import NO_CALLBACK
 from jit.ir import Op, to_signed
-from jit.lower import EXTRA, PLUGIN_DATA_ACCESS, BlockLowering
+from jit.lower import EXTRA, PLUGIN_DATA, PLUGIN_DATA_ACCESS, BlockLowering
 from jit.lower_fp import fold_host_flags
 
 R = st.ExitReason
@@ -84,6 +84,7 @@ def call(L: BlockLowering, target: int, index: int, flags: int, pc: int, args: l
     L.python_fp_env(lambda: L.emit(f"call void @{fn}(i64 {target}, "
                                    + ", ".join(f"i64 {v}" for v in values) + ")"))
     L.emit(f"store i32 {NO_CALLBACK}, ptr {L.field_ptr('cb_flags')}")
+    L.forget_plugin_data()
     if flags >= RW_REGS:
         L.forget_state()
         reload_rounding(L)
@@ -107,10 +108,18 @@ def lower_cb(L: BlockLowering, op: Op) -> None:
     call(L, EXEC, index, flags, pc, [])
 
 
-def lower_cond_cb(L: BlockLowering, op: Op) -> None:
-    index, flags, pc, cond, entry, stride, imm = op.args
+def entry_value(L: BlockLowering, entry: int, stride: int) -> str:
+    """The running vCPU's element of a scoreboard entry (remembered while vCPU 0 is alone)."""
+    if L.single_cpu:
+        return L.load_plugin_data(entry)
     v = L.fresh()
     L.emit(f"{v} = load i64, ptr {entry_ptr(L, entry, stride)}{PLUGIN_DATA_ACCESS}")
+    return v
+
+
+def lower_cond_cb(L: BlockLowering, op: Op) -> None:
+    index, flags, pc, cond, entry, stride, imm = op.args
+    v = entry_value(L, entry, stride)
     hit = L.fresh()
     L.emit(f"{hit} = icmp {CONDS[cond]} i64 {v}, {to_signed(imm)}")
     flag = L.fresh()
@@ -122,14 +131,14 @@ def lower_inline(L: BlockLowering, op: Op) -> None:
     guard, kind, entry, stride, imm = op.args
 
     def body() -> None:
-        p = entry_ptr(L, entry, stride)
         if kind == INLINE_STORE:
-            L.emit(f"store i64 {to_signed(imm)}, ptr {p}{PLUGIN_DATA_ACCESS}")
-            return
-        old, new = L.fresh(), L.fresh()
-        L.emit(f"{old} = load i64, ptr {p}{PLUGIN_DATA_ACCESS}")
-        L.emit(f"{new} = add i64 {old}, {to_signed(imm)}")
-        L.emit(f"store i64 {new}, ptr {p}{PLUGIN_DATA_ACCESS}")
+            new = str(to_signed(imm))
+        else:
+            old, new = entry_value(L, entry, stride), L.fresh()
+            L.emit(f"{new} = add i64 {old}, {to_signed(imm)}")
+        L.emit(f"store i64 {new}, ptr {entry_ptr(L, entry, stride)}{PLUGIN_DATA_ACCESS}")
+        if L.single_cpu:
+            L.cache[(PLUGIN_DATA, entry)] = new
     guarded(L, L.val(guard), body)
 
 
@@ -148,6 +157,7 @@ def lower_trace(L: BlockLowering, op: Op) -> None:
     a, b, guard, buffer, descriptors, size, info = op.args
 
     def body() -> None:
+        L.forget_plugin_data()                  # the cold path below calls Python
         vcpu = L.load_field("cpu_index")        # before the branch: the cold path uses it too
         d = entry_ptr(L, descriptors, DESCRIPTOR_SIZE)
         pos_p, cap_p = L.fresh(), L.fresh()

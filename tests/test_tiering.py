@@ -81,6 +81,39 @@ def test_signals_stop_optimized_loops(guest_bin):
     assert hot_regions(r) > 0
 
 
+DRAIN = """
+from plugin_api import *
+
+def qemu_plugin_install(id, info, args):
+    count = qemu_plugin_scoreboard_u64(qemu_plugin_scoreboard_new(8))
+    drained = [0]
+    def drain(vcpu, userdata):          # moves the inline count into Python
+        drained[0] += qemu_plugin_u64_get(count, vcpu)
+        qemu_plugin_u64_set(count, vcpu, 0)
+    def trans(id, tb):
+        qemu_plugin_register_vcpu_tb_exec_cb(tb, drain, QEMU_PLUGIN_CB_NO_REGS, None)
+        for i in range(qemu_plugin_tb_n_insns(tb)):
+            qemu_plugin_register_vcpu_insn_exec_inline_per_vcpu(
+                qemu_plugin_tb_get_insn(tb, i), QEMU_PLUGIN_INLINE_ADD_U64, count, 1)
+    def at_exit(id, userdata):
+        qemu_plugin_outs(f"insns {drained[0] + qemu_plugin_u64_sum(count)}\\n")
+    qemu_plugin_register_vcpu_tb_trans_cb(id, trans)
+    qemu_plugin_register_atexit_cb(id, at_exit, None)
+    return 0
+"""
+
+
+def test_callbacks_that_change_counters_are_seen_by_hot_code(tmp_path, guest_bin):
+    """Hot code keeps scoreboard elements in registers between inline ops: a
+    callback that changes one in between must be seen (the count is exact)."""
+    path = tmp_path / "drain.py"
+    path.write_text(DRAIN)
+    r = tiered("hot_fault", "-d", "stats", "-plugin", str(path))
+    check("hot_fault", r)
+    assert f"insns {difftest.load_expectation('hot_fault').insns}" in r.stderr.decode().splitlines()
+    assert hot_regions(r) > 0
+
+
 def test_bb_counts_are_the_same_hot_and_cold(guest_bin):
     runs = [tiered("compute", *plugins("bb,inline=on"), heat=heat) for heat in (HEAT, "0")]
     assert runs[0].stderr == runs[1].stderr and re.search(rb"bb's: \d+", runs[0].stderr)
