@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import ctypes
 import dataclasses
+import hashlib
 import os
 import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
 
 from emu.log import log
@@ -31,14 +33,26 @@ from jit.dispatch import NativeTable, runtime_module
 from jit.engine import Engine, default_cache_dir
 from jit.dispatch import IC_EMPTY
 from jit.ir import Block
-from jit.lower import COLD, FINAL, HOT, Options, Region, lower_module
+from jit.lower import COLD, FINAL, HOT, Options, RegionGlobals, lower_module, region_signature
 from jit.warm import Entry, RegionIndex, digest, program_index
 
 BATCH_BLOCKS = 12
 HOT_BLOCKS = 24         # most blocks in one hot region
 HEAT = 100_000          # region entries and loop runs before a cold region is optimized
 NEVER = (1 << 31) - 1   # the heat of a region that must not ask again
-REGION = "REGION"       # placeholder name, replaced by one derived from the region's content
+
+
+def maker_digest() -> str:
+    """A digest of the code that makes LLVM IR from llemu IR (the state layout,
+    the memory layout, every jit module): objects are found by the IR they
+    come from, so a change there must not find the old ones."""
+    import emu.memory
+    import emu.state
+    paths = sorted(Path(__file__).parent.glob("*.py")) + [Path(emu.state.__file__), Path(emu.memory.__file__)]
+    h = hashlib.sha256()
+    for path in paths:
+        h.update(path.read_bytes())
+    return h.hexdigest()[:16]
 
 
 def heat_setting() -> int:
@@ -89,7 +103,7 @@ class CodeCache:
         self.speculate = speculate      # False: translate only what runs (plugins watch translation)
         self.read_code = read_code      # guest code bytes, or None if not executable
         self.lock = threading.RLock()
-        self.engine = Engine(runtime_module())
+        self.engine = Engine(runtime_module(), maker_digest())
         self.index: RegionIndex | None = None
         # -d perfmap: name compiled regions for perf (perf reads /tmp/perf-PID.map)
         self.perf_map = open(f"/tmp/perf-{os.getpid()}.map", "a") if log.on("perfmap") else None
@@ -149,32 +163,33 @@ class CodeCache:
                     queue.append(nxt)
         for block in batch:
             self.ir[block.pc] = block
-        key, region = self._compile(batch, self.options)
+        key = self._compile(batch, self.options)
         if warm:
             ranges = tuple((b.pc, b.size) for b in batch)
             code = digest(ranges, self.read_code)
             if code is not None:
-                self.index.add(Entry(key, ranges, code, tuple(region.slots), tuple(region.ics),
-                                     region.heat or "", repr(self.options)))
+                self.index.add(Entry(key, ranges, code, repr(self.options)))
         self.stats.translations += len(batch)
         self.stats.translate_seconds += time.perf_counter() - t0
 
-    def _compile(self, blocks: list[Block], options: Options) -> tuple[str, Region]:
-        """Lower, compile (or find compiled) and install blocks as one region."""
-        region = lower_module(blocks, REGION, options)
-        key = self.engine.key(region.text, options.hot)
+    def _compile(self, blocks: list[Block], options: Options) -> str:
+        """Find compiled (by signature, making no text), or lower and compile,
+        and install blocks as one region; returns its key."""
+        key = self.engine.key(region_signature(blocks, options), options.hot)
         name = f"r{key}"
-        region = Region(region.text.replace(REGION, name), [s.replace(REGION, name) for s in region.slots],
-                        [s.replace(REGION, name) for s in region.ics],
-                        region.heat.replace(REGION, name) if region.heat else None)
-        self._debug(blocks, region.text)
-        if not self.engine.add(region.text, key, options.hot):
+
+        def make() -> tuple[str, str]:
+            text, names = lower_module(blocks, name, options)
+            return text, names.to_json()
+        self._debug(blocks)
+        meta, fresh = self.engine.add(key, make, options.hot)
+        if not fresh:
             self.stats.reused += 1
-        self._install(name, [(b.pc, b.size) for b in blocks], region, options.tier)
+        self._install(name, [(b.pc, b.size) for b in blocks], RegionGlobals.from_json(meta), options.tier)
         if log.on("out_asm"):
             log.write(f"OUT: [module {self.stats.modules}{', hot' if options.hot else ''}]\n"
-                      f"{self.engine.host_asm(region.text, options.hot)}\n")
-        return key, region
+                      f"{self.engine.host_asm(make()[0], options.hot)}\n")
+        return key
 
     # ---- tiering -----------------------------------------------------------
     def promote(self, pc: int, heat: int) -> None:
@@ -247,15 +262,15 @@ class CodeCache:
 
     def _load_known(self, pc: int) -> bool:
         entry = self.index.find(pc, repr(self.options), self.read_code)
-        if entry is None or not self.engine.load(entry.key):
+        meta = self.engine.load(entry.key) if entry is not None else None
+        if meta is None:
             return False
-        self._install(f"r{entry.key}", list(entry.blocks),
-                      Region("", list(entry.slots), list(entry.ics), entry.heat or None), COLD)
+        self._install(f"r{entry.key}", list(entry.blocks), RegionGlobals.from_json(meta), COLD)
         self.stats.translations += len(entry.blocks)
         self.stats.known += 1
         return True
 
-    def _install(self, name: str, blocks: list[tuple[int, int]], region: Region, tier: int) -> None:
+    def _install(self, name: str, blocks: list[tuple[int, int]], region: RegionGlobals, tier: int) -> None:
         """Make a loaded region's blocks reachable (the native table learns them on misses)."""
         fn = self.engine.function(name)
         module = Module([Extent(pc, size) for pc, size in blocks], {pc: fn for pc, _ in blocks},
@@ -288,7 +303,7 @@ class CodeCache:
             with self.lock:
                 self.index.save()
 
-    def _debug(self, batch: list[Block], text: str) -> None:
+    def _debug(self, batch: list[Block]) -> None:
         if log.on("in_asm"):
             from emu.riscv.disas import format_block
             for b in batch:

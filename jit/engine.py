@@ -3,9 +3,11 @@
 One MCJIT engine holds the runtime module and every batch of blocks, so the
 blocks link against the dispatcher and against each other by name. A module
 is compiled to an object file, which is what MCJIT loads; objects are kept
-on disk, keyed by a hash of the module's text (with the llemu version, the
-host CPU and LLVM's version), so a later run loads them instead of
-compiling: reloading costs ~5 us per block, compiling ~200 us.
+on disk, keyed by a hash of what the module's text is made from (its
+caller's signature of it, the code that makes text, the llemu version, the
+host CPU and LLVM's version), so a later run loads them without even making
+the text: reloading costs ~5 us per block, compiling ~200 us. Each object
+is stored with a little metadata of its maker's (the names of its globals).
 
 Two tiers: cold code is compiled with no IR passes and FastISel (cheap to
 make); hot regions run LLVM's O2 pipeline and O2 code generation (several
@@ -15,13 +17,16 @@ from __future__ import annotations
 
 import hashlib
 import os
+import struct
 import time
 from pathlib import Path
+from typing import Callable
 
 import llvmlite
 import llvmlite.binding as llvm
 
 VERSION = "0.1.0"
+MAGIC = b"llemu-object-1\n"      # then the metadata's length (u32), the metadata, the object
 
 _initialized = False
 
@@ -45,7 +50,8 @@ def _init_llvm() -> None:
 class Engine:
     """Compiles modules of LLVM IR text, cold (no passes, FastISel) or hot (O2)."""
 
-    def __init__(self, runtime_ir: str):
+    def __init__(self, runtime_ir: str, maker: str = ""):
+        """`maker` identifies the code that makes module texts (a digest of it)."""
         _init_llvm()
         from jit.dispatch import python_api_symbols
         python_api_symbols()
@@ -58,11 +64,11 @@ class Engine:
         self.modules = 0
         self.compile_seconds = 0.0
         self.disk_hits = 0
-        self.loaded: set[str] = set()
+        self.loaded: dict[str, str] = {}                # key -> metadata, of the modules loaded
         self.objects: list[llvm.ObjectFileRef] = []     # MCJIT keeps pointers into them
         self.code_sizes: dict[str, int] = {}            # key -> bytes of host code (for perf maps)
         self.want_sizes = False
-        self.salt = f"{VERSION} {llvmlite.__version__} {llvm.get_host_cpu_name()} {runtime_ir}"
+        self.salt = f"{VERSION} {llvmlite.__version__} {llvm.get_host_cpu_name()} {maker} {runtime_ir}"
         self.cache_dir: Path | None = None
 
     verify = False          # set by `-d op_verify`-style debugging and the tests
@@ -77,25 +83,29 @@ class Engine:
         """Keep compiled objects in `directory` (None: compile everything)."""
         self.cache_dir = Path(directory) if directory else None
 
-    def key(self, text: str, hot: bool = False) -> str:
-        """The name a module's content gets: same text and tier, same code, same object."""
-        return hashlib.sha256((self.salt + ("hot " if hot else "") + text).encode()).hexdigest()[:32]
+    def key(self, signature: str, hot: bool = False) -> str:
+        """The name of a module: the same signature (everything its text is made
+        from) and tier give the same text, the same code, the same object."""
+        return hashlib.sha256((self.salt + ("hot " if hot else "") + signature).encode()).hexdigest()[:32]
 
-    def add(self, text: str, key: str, hot: bool = False) -> bool:
-        """Make the module `key` (of LLVM IR `text`) callable; False if it was
-        already loaded in this engine (its symbols are the same)."""
+    def add(self, key: str, make: Callable[[], tuple[str, str]], hot: bool = False) -> tuple[str, bool]:
+        """Make module `key` callable: loaded already, from the disk cache, or
+        compiled from the (LLVM IR text, metadata) that make() gives. Returns
+        its metadata, and whether it was loaded now (else its symbols exist)."""
         if key in self.loaded:
-            return False
+            return self.loaded[key], False
         t0 = time.perf_counter()
-        obj = self._cached(key)
-        if obj is None:
+        stored = self._cached(key)
+        if stored is None:
+            text, meta = make()
             obj = self._compile(text, hot)
-            self._store(key, obj)
+            self._store(key, meta, obj)
         else:
+            meta, obj = stored
             self.disk_hits += 1
-        self._load(key, obj)
+        self._load(key, obj, meta)
         self.compile_seconds += time.perf_counter() - t0
-        return True
+        return meta, True
 
     def _compile(self, text: str, hot: bool) -> bytes:
         return (self.tm_hot if hot else self.tm).emit_object(self._module(text, hot))
@@ -110,40 +120,47 @@ class Engine:
             builder.getModulePassManager().run(mod, builder)
         return mod
 
-    def load(self, key: str) -> bool:
-        """Load the object `key` from the disk cache (no text needed); False if absent."""
+    def load(self, key: str) -> str | None:
+        """Load the object `key` from the disk cache (no text needed): its
+        metadata, or None if it is not there."""
         if key in self.loaded:
-            return True
-        obj = self._cached(key)
-        if obj is None:
-            return False
+            return self.loaded[key]
+        stored = self._cached(key)
+        if stored is None:
+            return None
         t0 = time.perf_counter()
-        self._load(key, obj)
+        self._load(key, stored[1], stored[0])
         self.disk_hits += 1
         self.compile_seconds += time.perf_counter() - t0
-        return True
+        return stored[0]
 
-    def _load(self, key: str, obj: bytes) -> None:
+    def _load(self, key: str, obj: bytes, meta: str) -> None:
         ref = llvm.ObjectFileRef.from_data(obj)
         if self.want_sizes:             # before MCJIT takes the object over
             self.code_sizes[key] = sum(s.size() for s in ref.sections() if s.is_text())
         self.objects.append(ref)
         self.ee.add_object_file(ref)
         self.ee.finalize_object()
-        self.loaded.add(key)
+        self.loaded[key] = meta
         self.modules += 1
 
     def _path(self, key: str) -> Path | None:
         return self.cache_dir / key[:2] / f"{key}.o" if self.cache_dir else None
 
-    def _cached(self, key: str) -> bytes | None:
+    def _cached(self, key: str) -> tuple[str, bytes] | None:
+        """(metadata, object) of `key` in the disk cache."""
         path = self._path(key)
         try:
-            return path.read_bytes() if path else None
+            data = path.read_bytes() if path else b""
         except OSError:
             return None
+        if not data.startswith(MAGIC):
+            return None
+        at = len(MAGIC) + 4
+        (n,) = struct.unpack_from("<I", data, len(MAGIC))
+        return data[at:at + n].decode(), data[at + n:]
 
-    def _store(self, key: str, obj: bytes) -> None:
+    def _store(self, key: str, meta: str, obj: bytes) -> None:
         """Write atomically (rename), so concurrent runs never read half a file."""
         path = self._path(key)
         if path is None:
@@ -151,7 +168,8 @@ class Engine:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_bytes(obj)
+            head = meta.encode()
+            tmp.write_bytes(MAGIC + struct.pack("<I", len(head)) + head + obj)
             os.replace(tmp, path)
         except OSError:
             self.cache_dir = None       # a read-only or full cache: just compile

@@ -26,6 +26,11 @@ def helper_id(name: str) -> int:
     return _ids[name]
 
 
+def helper_slots() -> dict[str, int]:
+    """Every helper's slot so far (compiled code calls them by slot)."""
+    return dict(_ids)
+
+
 class HelperTable:
     """Fills the native helper table with Python callables.
 

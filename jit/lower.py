@@ -10,6 +10,7 @@ reaches host memory outside the reservation.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Callable
 
@@ -679,13 +680,18 @@ class Options:
 
 
 @dataclass
-class Region:
-    """A lowered region: its LLVM IR text and the names of its globals
-    (all starting with the region's name)."""
-    text: str
+class RegionGlobals:
+    """The names of a lowered region's globals (all starting with the region's name)."""
     slots: list[str]            # exit slots (ptr), each holding its target region or the dispatcher
     ics: list[str]              # inline caches of indirect jumps ({i64 pc, ptr region})
     heat: str | None            # the countdown to optimization (i32), if counted
+
+    def to_json(self) -> str:
+        return json.dumps([self.slots, self.ics, self.heat])
+
+    @classmethod
+    def from_json(cls, text: str) -> RegionGlobals:
+        return cls(*json.loads(text))
 
 
 def phi_placeholder(prefix: str) -> str:
@@ -719,7 +725,20 @@ def carried_values(blocks: list[Block], single_cpu: bool) -> list[tuple[str, int
     return sorted(keys)
 
 
-def lower_module(blocks: list[Block], name: str, options: Options = Options()) -> Region:
+def region_signature(blocks: list[Block], options: Options) -> str:
+    """Everything lower_module makes a region's text from, but its name: the
+    blocks' IR (plugin ops included), the options and the helper slots. Equal
+    signatures give equal texts, so compiled code is found by its signature
+    before any text is made (jit/engine.py adds the code that makes texts)."""
+    from jit.helpers import helper_slots
+    parts = [repr(options), repr(helper_slots())]
+    for b in blocks:
+        parts.append(f"block {b.pc} {b.size} {b.n_insns} {b.likely}")
+        parts += [f"{op.name} {op.dst} {op.args}" for op in b.ops]
+    return "\n".join(parts)
+
+
+def lower_module(blocks: list[Block], name: str, options: Options = Options()) -> tuple[str, RegionGlobals]:
     """A batch of blocks as one function (a region) called `name`, which enters
     the block of `state.pc` through a switch; blocks of the region reach each
     other by branches. Cold regions count their entries and loop runs down
@@ -791,7 +810,7 @@ def lower_module(blocks: list[Block], name: str, options: Options = Options()) -
     head += sorted(intrinsics)
     tail = ["}", '!0 = !{!"branch_weights", i32 1000, i32 1}', '!1 = !{!"branch_weights", i32 1, i32 1000}']
     tail += ALIAS_METADATA
-    return Region("\n".join(head + entry + bodies + tail) + "\n", slots, ics, heat)
+    return "\n".join(head + entry + bodies + tail) + "\n", RegionGlobals(slots, ics, heat)
 
 
 from jit import lower_fp  # noqa: E402,F401  (registers the FP ops in EXTRA)

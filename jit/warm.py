@@ -22,19 +22,15 @@ class Entry:
     key: str                            # the object's key (the region is called "r" + key)
     blocks: tuple[tuple[int, int], ...]  # (pc, size) of each block, the entry block first
     digest: str                         # of the guest bytes of the blocks, in order
-    slots: tuple[str, ...]              # the region's exit-slot globals
-    ics: tuple[str, ...]                # its indirect jumps' inline caches
-    heat: str                           # its heat countdown ("" if none)
     options: str                        # the lowering options it was compiled with
 
     def row(self) -> list:
-        return [self.key, [list(b) for b in self.blocks], self.digest, list(self.slots),
-                list(self.ics), self.heat, self.options]
+        return [self.key, [list(b) for b in self.blocks], self.digest, self.options]
 
     @classmethod
     def from_row(cls, row: list) -> Entry:
-        key, blocks, code, slots, ics, heat, options = row
-        return cls(key, tuple(map(tuple, blocks)), code, tuple(slots), tuple(ics), heat, options)
+        key, blocks, code, options = row
+        return cls(key, tuple(map(tuple, blocks)), code, options)
 
 
 def digest(blocks, read: Callable[[int, int], bytes | None]) -> str | None:
