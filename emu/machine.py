@@ -20,7 +20,8 @@ from emu.log import log
 from emu.memory import PAGE_SHIFT, PAGE_SIZE, PROT_EXEC, PROT_READ, GuestMemory
 from emu.riscv.translate import translate_block
 from jit.cache import CodeCache
-from jit.dispatch import MAX_THREADS, HostSignals, PyTargets, install_fault_handler
+from jit.dispatch import (MAX_THREADS, PY_ERROR, PY_TRACE, CallbackTable, HostSignals, PyTargets,
+                          install_fault_handler)
 from jit.helpers import HelperTable
 
 
@@ -54,10 +55,11 @@ class Machine:
         self.started = time.monotonic()
         self.vcpus_started = 0
         self.finishing = False
-        self.py_targets = PyTargets(self.cache.engine)     # slots as in jit/lower_plugin.py
-        targets = (self.plugins.exec_target, self.plugins.mem_target, self.plugins.trace_target)
-        for n, target in enumerate(targets):
-            self.py_targets.set(n, self.plugins.timed(target) if log.on("stats") else target)
+        self.py_targets = PyTargets(self.cache.engine)
+        trace = self.plugins.trace_target
+        self.py_targets.set(PY_TRACE, self.plugins.timed(trace) if log.on("stats") else trace)
+        self.py_targets.set(PY_ERROR, self.plugins.callback_raised)
+        self.plugins.native = CallbackTable(self.cache.engine)
         for spec in plugin_specs:
             self.plugins.load(spec)
 

@@ -32,7 +32,8 @@ IC_TYPE = "{ i64, ptr }"     # an indirect jump's inline cache: last target pc, 
 IC_EMPTY = TC_EMPTY
 HELPER_SLOTS = 256           # Python helpers callable from compiled code
 MAX_THREADS = 64             # vCPUs in native code at once (cpu_index is their slot)
-PY_TARGETS = 3               # Python functions compiled code calls directly (py_targets)
+PY_TARGETS = 2               # Python functions compiled code calls directly (py_targets)
+PY_TRACE, PY_ERROR = 0, 1    # their slots: a trace buffer to empty, a callback that raised
 MXCSR_DEFAULT = 0x1F80       # all FP exceptions masked, round to nearest
 SIGACTION_SIZE = 152         # glibc x86_64 struct sigaction
 SA_SIGINFO = 4
@@ -57,13 +58,13 @@ def _fold_mxcsr_flags(src: str, dst: str) -> str:
     return "\n".join(lines)
 
 
-def _py_call_n(n: int) -> str:
-    """llemu_py_call<n>(target, a1..an): a call to Python with n integer arguments."""
+def _py_call_n(name: str, inner: str, n: int) -> str:
+    """@name(i64 first, a1..an): @inner(first, args, n), the n integers in memory."""
     params = ", ".join(f"i64 %a{i}" for i in range(n))
     stores = "\n".join(f"  %p{i} = getelementptr i64, ptr %args, i64 {i}\n  store i64 %a{i}, ptr %p{i}"
                        for i in range(n))
-    return (f"define void @llemu_py_call{n}(i64 %n, {params}) {{\n  %args = alloca [{n} x i64]\n"
-            f"{stores}\n  call void @llemu_py_call(i64 %n, ptr %args, i64 {n})\n  ret void\n}}\n")
+    return (f"define void @{name}(i64 %n, {params}) {{\n  %args = alloca [{n} x i64]\n"
+            f"{stores}\n  call void @{inner}(i64 %n, ptr %args, i64 {n})\n  ret void\n}}\n")
 
 
 def runtime_module() -> str:
@@ -81,6 +82,7 @@ def runtime_module() -> str:
 @llemu_old_bus = global [{SIGACTION_SIZE} x i8] zeroinitializer, align 16
 @llemu_sig_pending = global i64 0
 @llemu_py_targets = global [{PY_TARGETS} x ptr] zeroinitializer, align 8
+@llemu_callbacks = global ptr null    ; plugin callbacks by index: {{ ptr fn, ptr userdata }} (CallbackTable)
 @llemu_sig_codes = global [65 x i32] zeroinitializer
 
 define {BLOCK_TYPE} @llemu_dispatch({BLOCK_ARGS}) {{
@@ -305,8 +307,97 @@ out:
   ret void
 }}
 
-{_py_call_n(2)}
-{_py_call_n(4)}
+{_py_call_n("llemu_py_call2", "llemu_py_call", 2)}
+
+; A plugin callback, straight from compiled code: take the GIL, call callback
+; `index` of @llemu_callbacks with the integers as Python ints and its
+; userdata last. If it raises, the exception goes to the ERROR target with
+; the index (it keeps it for the vCPU's run loop).
+define internal void @llemu_callback(i64 %index, ptr %args, i64 %nargs) {{
+entry:
+  %et = alloca ptr
+  %ev = alloca ptr
+  %etb = alloca ptr
+  %eslots = alloca [3 x ptr]
+  %g = call i32 @PyGILState_Ensure()
+  %slots = alloca [8 x ptr]
+  %objs = getelementptr ptr, ptr %slots, i64 1   ; slot 0 free: PY_VECTORCALL_ARGUMENTS_OFFSET
+  br label %box
+box:
+  %i = phi i64 [ 0, %entry ], [ %i1, %box ]
+  %ap = getelementptr i64, ptr %args, i64 %i
+  %a = load i64, ptr %ap
+  %o = call ptr @PyLong_FromUnsignedLongLong(i64 %a)
+  %op = getelementptr ptr, ptr %objs, i64 %i
+  store ptr %o, ptr %op
+  %i1 = add i64 %i, 1
+  %more = icmp ult i64 %i1, %nargs
+  br i1 %more, label %box, label %call
+call:
+  %table = load ptr, ptr @llemu_callbacks
+  %fnp = getelementptr {{ ptr, ptr }}, ptr %table, i64 %index, i32 0
+  %fn = load ptr, ptr %fnp
+  %udp = getelementptr {{ ptr, ptr }}, ptr %table, i64 %index, i32 1
+  %ud = load ptr, ptr %udp
+  %udslot = getelementptr ptr, ptr %objs, i64 %nargs
+  store ptr %ud, ptr %udslot
+  %n1 = add i64 %nargs, 1
+  %nargsf = or i64 %n1, {1 << 63}
+  %r = call ptr @PyObject_Vectorcall(ptr %fn, ptr %objs, i64 %nargsf, ptr null)
+  %failed = icmp eq ptr %r, null
+  br i1 %failed, label %error, label %ok
+error:
+  call void @PyErr_Fetch(ptr %et, ptr %ev, ptr %etb)
+  call void @PyErr_NormalizeException(ptr %et, ptr %ev, ptr %etb)
+  %t = load ptr, ptr %et
+  %v = load ptr, ptr %ev
+  %tb = load ptr, ptr %etb
+  %hastb = icmp ne ptr %tb, null
+  br i1 %hastb, label %settb, label %report
+settb:
+  %ignored = call i32 @PyException_SetTraceback(ptr %v, ptr %tb)
+  br label %report
+report:
+  %ix = call ptr @PyLong_FromUnsignedLongLong(i64 %index)
+  %eobjs = getelementptr ptr, ptr %eslots, i64 1
+  store ptr %ix, ptr %eobjs
+  %evp = getelementptr ptr, ptr %eslots, i64 2
+  store ptr %v, ptr %evp
+  %efnp = getelementptr [{PY_TARGETS} x ptr], ptr @llemu_py_targets, i64 0, i64 {PY_ERROR}
+  %efn = load ptr, ptr %efnp
+  %r2 = call ptr @PyObject_Vectorcall(ptr %efn, ptr %eobjs, i64 {2 | 1 << 63}, ptr null)
+  %failed2 = icmp eq ptr %r2, null
+  br i1 %failed2, label %unreported, label %reported
+unreported:
+  call void @PyErr_Print()
+  br label %cleanup
+reported:
+  call void @Py_DecRef(ptr %r2)
+  br label %cleanup
+cleanup:
+  call void @Py_DecRef(ptr %ix)
+  call void @Py_DecRef(ptr %t)
+  call void @Py_DecRef(ptr %v)
+  call void @Py_DecRef(ptr %tb)
+  br label %drop
+ok:
+  call void @Py_DecRef(ptr %r)
+  br label %drop
+drop:
+  %j = phi i64 [ 0, %cleanup ], [ 0, %ok ], [ %j1, %drop ]
+  %dp = getelementptr ptr, ptr %objs, i64 %j
+  %d = load ptr, ptr %dp
+  call void @Py_DecRef(ptr %d)
+  %j1 = add i64 %j, 1
+  %again = icmp ult i64 %j1, %nargs
+  br i1 %again, label %drop, label %out
+out:
+  call void @PyGILState_Release(i32 %g)
+  ret void
+}}
+
+{_py_call_n("llemu_callback1", "llemu_callback", 1)}
+{_py_call_n("llemu_callback3", "llemu_callback", 3)}
 
 declare i32 @PyGILState_Ensure()
 declare void @PyGILState_Release(i32)
@@ -314,6 +405,9 @@ declare ptr @PyLong_FromUnsignedLongLong(i64)
 declare ptr @PyObject_Vectorcall(ptr, ptr, i64, ptr)
 declare void @Py_DecRef(ptr)
 declare void @PyErr_Print()
+declare void @PyErr_Fetch(ptr, ptr, ptr)
+declare void @PyErr_NormalizeException(ptr, ptr, ptr)
+declare i32 @PyException_SetTraceback(ptr, ptr)
 
 ; The host signals noted since the last call (bit n-1 for signal n).
 define i64 @llemu_take_signals() {{
@@ -385,12 +479,44 @@ def python_api_symbols() -> None:
     (whether the interpreter exports them or a libpython does)."""
     import llvmlite.binding as llvm
     for name in ("PyGILState_Ensure", "PyGILState_Release", "PyLong_FromUnsignedLongLong",
-                 "PyObject_Vectorcall", "Py_DecRef", "PyErr_Print"):
+                 "PyObject_Vectorcall", "Py_DecRef", "PyErr_Print", "PyErr_Fetch",
+                 "PyErr_NormalizeException", "PyException_SetTraceback"):
         llvm.add_symbol(name, ctypes.cast(getattr(ctypes.pythonapi, name), ctypes.c_void_p).value)
 
 
+class CallbackTable:
+    """The plugin callbacks compiled code calls by index (llemu_callback1/3):
+    their functions and userdata, in a native array that grows by copying
+    (old arrays are kept: a vCPU thread may still be reading one)."""
+
+    def __init__(self, engine):
+        self.cell = ctypes.c_void_p.from_address(engine.global_("llemu_callbacks"))
+        self.keep: list[tuple[object, object]] = []
+        self.arrays: list[ctypes.Array] = []
+        self._grow(64)
+
+    def _grow(self, capacity: int) -> None:
+        array = (ctypes.c_void_p * (2 * capacity))()
+        if self.arrays:
+            old = self.arrays[-1]
+            ctypes.memmove(array, old, ctypes.sizeof(old))
+        self.arrays.append(array)
+        self.cell.value = ctypes.addressof(array)
+
+    def set(self, index: int, fn: object, userdata: object) -> None:
+        """Callback `index` calls fn(*ints, userdata) from now on."""
+        while 2 * index + 1 >= len(self.arrays[-1]):
+            self._grow(len(self.arrays[-1]))
+        while len(self.keep) <= index:
+            self.keep.append((None, None))
+        self.keep[index] = (fn, userdata)      # the array holds no references of its own
+        array = self.arrays[-1]
+        array[2 * index], array[2 * index + 1] = id(fn), id(userdata)
+
+
 class PyTargets:
-    """The Python callables compiled code reaches through llemu_py_call1/4."""
+    """The Python callables compiled code reaches through llemu_py_call2 and,
+    for a callback that raised, llemu_callback (slots TRACE and ERROR)."""
 
     def __init__(self, engine):
         self.slots = (ctypes.c_void_p * PY_TARGETS).from_address(engine.global_("llemu_py_targets"))

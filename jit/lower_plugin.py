@@ -14,12 +14,12 @@ from __future__ import annotations
 from emu import state as st
 from emu.state import NO_CALLBACK
 from jit.ir import Op, to_signed
+from jit.dispatch import PY_TRACE
 from jit.lower import EXTRA, PLUGIN_DATA, PLUGIN_DATA_ACCESS, BlockLowering
 from jit.lower_fp import fold_host_flags
 
 R = st.ExitReason
 R_REGS, RW_REGS = 1, 2
-EXEC, MEM, TRACE = 0, 1, 2  # slots of llemu_py_targets: PluginManager.exec/mem/trace_target
 DESCRIPTOR_SIZE = 24        # plugin_api.trace.Descriptor: base, pos, cap
 INLINE_ADD, INLINE_STORE = 0, 1
 # QEMU's qemu_plugin_cond values -> icmp predicates (unsigned, as QEMU compares u64)
@@ -69,19 +69,19 @@ def reload_rounding(L: BlockLowering) -> None:
     L.emit("call void @llvm.x86.sse.ldmxcsr(ptr %mx.tmp)")
 
 
-def call(L: BlockLowering, target: int, index: int, flags: int, pc: int, args: list[str]) -> None:
-    """Call Python target `target` (EXEC or MEM, see PluginManager) with the
-    callback's index, the vCPU index and `args`, straight through the CPython
-    API; state.cb_flags tells the register API what the callback may do."""
+def call(L: BlockLowering, index: int, flags: int, pc: int, args: list[str]) -> None:
+    """Call plugin callback `index` with the vCPU index and `args` (then its
+    userdata), straight through the CPython API (llemu_callback in
+    dispatch.py); state.cb_flags tells the register API what it may do."""
     if flags >= R_REGS:
         fold_host_flags(L)
     L.emit(f"store i64 {to_signed(pc)}, ptr {L.field_ptr('pc')}")
     L.emit(f"store i32 {flags}, ptr {L.field_ptr('cb_flags')}")
     L.pc_saved = pc
-    values = [str(index), L.load_field("cpu_index")] + args
-    fn = f"llemu_py_call{len(values)}"
+    values = [L.load_field("cpu_index")] + args
+    fn = f"llemu_callback{len(values)}"
     L.intrinsic(f"declare void @{fn}(i64{', i64' * len(values)})")
-    L.python_fp_env(lambda: L.emit(f"call void @{fn}(i64 {target}, "
+    L.python_fp_env(lambda: L.emit(f"call void @{fn}(i64 {index}, "
                                    + ", ".join(f"i64 {v}" for v in values) + ")"))
     L.emit(f"store i32 {NO_CALLBACK}, ptr {L.field_ptr('cb_flags')}")
     L.forget_plugin_data()
@@ -105,7 +105,7 @@ def call(L: BlockLowering, target: int, index: int, flags: int, pc: int, args: l
 
 def lower_cb(L: BlockLowering, op: Op) -> None:
     index, flags, pc = op.args
-    call(L, EXEC, index, flags, pc, [])
+    call(L, index, flags, pc, [])
 
 
 def entry_value(L: BlockLowering, entry: int, stride: int) -> str:
@@ -124,7 +124,7 @@ def lower_cond_cb(L: BlockLowering, op: Op) -> None:
     L.emit(f"{hit} = icmp {CONDS[cond]} i64 {v}, {to_signed(imm)}")
     flag = L.fresh()
     L.emit(f"{flag} = zext i1 {hit} to i64")
-    guarded(L, flag, lambda: call(L, EXEC, index, flags, pc, []))
+    guarded(L, flag, lambda: call(L, index, flags, pc, []))
 
 
 def lower_inline(L: BlockLowering, op: Op) -> None:
@@ -147,7 +147,7 @@ def lower_mem_cb(L: BlockLowering, op: Op) -> None:
 
     def body() -> None:
         L.emit(f"store i64 {L.val(value)}, ptr {L.field_ptr('mem_value')}")
-        call(L, MEM, index, flags, pc, [L.val(vaddr), str(info)])
+        call(L, index, flags, pc, [str(info), L.val(vaddr)])
     guarded(L, L.val(guard), body)
 
 
@@ -171,7 +171,7 @@ def lower_trace(L: BlockLowering, op: Op) -> None:
         full, write = L.label("trace_full"), L.label("trace_write")
         L.cold_branch(room, write, full)
         L.start(full)
-        L.python_fp_env(lambda: L.emit(f"call void @llemu_py_call2(i64 {TRACE}, i64 {buffer}, i64 {vcpu})"))
+        L.python_fp_env(lambda: L.emit(f"call void @llemu_py_call2(i64 {PY_TRACE}, i64 {buffer}, i64 {vcpu})"))
         L.intrinsic("declare void @llemu_py_call2(i64, i64, i64)")
         L.emit(f"br label %{write}")
         L.start(write)

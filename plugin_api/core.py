@@ -113,6 +113,7 @@ class PluginManager:
         self.traces: list = []                   # plugin_api.trace.TraceBuffer, by index
         self.segments: dict[int, instrument.Segment] = {}   # runs of merged inline ADDs, by id
         self.callback_seconds = 0.0                          # in callbacks from compiled code (-d stats)
+        self.native = None          # jit.dispatch.CallbackTable, set by the machine before plugins load
 
     # ---- loading -----------------------------------------------------------
     def load(self, spec: str) -> Plugin:
@@ -196,28 +197,21 @@ class PluginManager:
         return block
 
     def add_callback(self, plugin: Plugin, fn: Callable, userdata, flags: int) -> int:
+        """A callback compiled code will call by the index returned."""
         self.callbacks.append(DynCallback(plugin, fn, userdata, int(flags)))
-        return len(self.callbacks) - 1
+        index = len(self.callbacks) - 1
+        self.native.set(index, self.timed(fn) if log.on("stats") else fn, userdata)
+        return index
 
     # ---- calls from compiled code ---------------------------------------------------
-    # The hot path: compiled code calls these through the CPython API
-    # (llemu_py_call2/4) with the callback's index and the vCPU's; they must not
-    # raise (an error is kept for the vCPU's run loop, which stops the guest).
-    def exec_target(self, index: int, vcpu_index: int) -> None:
+    # Compiled code calls the plugins' functions directly (jit.dispatch.CallbackTable,
+    # filled by add_callback); these are its ways back into the manager. They
+    # must not raise: an error is kept for the vCPU's run loop, which stops the guest.
+    def callback_raised(self, index: int, e: BaseException) -> None:
+        """Callback `index`, called from compiled code, raised `e`."""
         cb = self.callbacks[index]
         if cb is not None:
-            try:
-                cb.fn(vcpu_index, cb.userdata)
-            except BaseException as e:      # noqa: BLE001 - must not cross native frames
-                self._callback_failed(cb, e)
-
-    def mem_target(self, index: int, vcpu_index: int, vaddr: int, info: int) -> None:
-        cb = self.callbacks[index]
-        if cb is not None:
-            try:
-                cb.fn(vcpu_index, info, vaddr, cb.userdata)
-            except BaseException as e:      # noqa: BLE001
-                self._callback_failed(cb, e)
+            self._callback_failed(cb, e)
 
     def trace_target(self, buffer: int, vcpu_index: int) -> None:
         """A trace buffer of the vCPU is full or not made yet."""
@@ -241,8 +235,10 @@ class PluginManager:
         """`target`, adding the time it takes to callback_seconds (-d stats)."""
         def run(*args) -> None:
             t0 = time.perf_counter()
-            target(*args)
-            self.callback_seconds += time.perf_counter() - t0
+            try:
+                target(*args)
+            finally:
+                self.callback_seconds += time.perf_counter() - t0
         return run
 
     def _callback_failed(self, cb: DynCallback, e: BaseException) -> None:
@@ -375,7 +371,10 @@ class PluginManager:
         for plugin, _, uninstall in pending:
             for event in EVENTS:
                 plugin.events[event].clear()
-            self.callbacks = [c if c is None or c.plugin is not plugin else None for c in self.callbacks]
+            for index, c in enumerate(self.callbacks):
+                if c is not None and c.plugin is plugin:
+                    self.callbacks[index] = None
+                    self.native.set(index, _ignore, None)
         self.machine.flush_translations()
         for plugin, cb, uninstall in pending:
             if uninstall and plugin in self.plugins:
@@ -387,6 +386,10 @@ class PluginManager:
             if uninstall:
                 sys.modules.pop(getattr(plugin.module, "__name__", None), None)
                 plugin.module = None
+
+
+def _ignore(*args) -> None:
+    """What compiled code still holding a dropped callback's index calls."""
 
 
 def _reraise(e: BaseException):
