@@ -111,7 +111,7 @@ class CodeCache:
         if not log.on("nocache"):
             self.engine.use_disk_cache(default_cache_dir())
             if program and read_code:
-                self.index = program_index(default_cache_dir(), program)
+                self.index = program_index(default_cache_dir(), program, self.engine.identity)
         self.table = NativeTable(self.engine.global_("llemu_tc"))
         self.run_address = self.engine.function("llemu_run")
         self.dispatch_address = self.engine.function("llemu_dispatch")
@@ -180,12 +180,12 @@ class CodeCache:
 
         def make() -> tuple[str, str]:
             text, names = lower_module(blocks, name, options)
-            return text, names.to_json()
+            return text, names.to_text()
         self._debug(blocks)
         meta, fresh = self.engine.add(key, make, options.hot)
         if not fresh:
             self.stats.reused += 1
-        self._install(name, [(b.pc, b.size) for b in blocks], RegionGlobals.from_json(meta), options.tier)
+        self._install(name, [(b.pc, b.size) for b in blocks], RegionGlobals.from_text(meta), options.tier)
         if log.on("out_asm"):
             log.write(f"OUT: [module {self.stats.modules}{', hot' if options.hot else ''}]\n"
                       f"{self.engine.host_asm(make()[0], options.hot)}\n")
@@ -265,7 +265,7 @@ class CodeCache:
         meta = self.engine.load(entry.key) if entry is not None else None
         if meta is None:
             return False
-        self._install(f"r{entry.key}", list(entry.blocks), RegionGlobals.from_json(meta), COLD)
+        self._install(f"r{entry.key}", list(entry.blocks), RegionGlobals.from_text(meta), COLD)
         self.stats.translations += len(entry.blocks)
         self.stats.known += 1
         return True

@@ -68,7 +68,9 @@ class Engine:
         self.objects: list[llvm.ObjectFileRef] = []     # MCJIT keeps pointers into them
         self.code_sizes: dict[str, int] = {}            # key -> bytes of host code (for perf maps)
         self.want_sizes = False
-        self.salt = f"{VERSION} {llvmlite.__version__} {llvm.get_host_cpu_name()} {maker} {runtime_ir}"
+        salt = f"{VERSION} {llvmlite.__version__} {llvm.get_host_cpu_name()} {maker} {runtime_ir}"
+        self.salted = hashlib.sha256(salt.encode())      # copied for each key: the salt is long
+        self.identity = self.salted.hexdigest()[:16]     # of this engine and the code feeding it
         self.cache_dir: Path | None = None
 
     verify = False          # set by `-d op_verify`-style debugging and the tests
@@ -86,7 +88,9 @@ class Engine:
     def key(self, signature: str, hot: bool = False) -> str:
         """The name of a module: the same signature (everything its text is made
         from) and tier give the same text, the same code, the same object."""
-        return hashlib.sha256((self.salt + ("hot " if hot else "") + signature).encode()).hexdigest()[:32]
+        h = self.salted.copy()
+        h.update((("hot " if hot else "") + signature).encode())
+        return h.hexdigest()[:32]
 
     def add(self, key: str, make: Callable[[], tuple[str, str]], hot: bool = False) -> tuple[str, bool]:
         """Make module `key` callable: loaded already, from the disk cache, or
@@ -149,11 +153,18 @@ class Engine:
 
     def _cached(self, key: str) -> tuple[str, bytes] | None:
         """(metadata, object) of `key` in the disk cache."""
-        path = self._path(key)
-        try:
-            data = path.read_bytes() if path else b""
+        if self.cache_dir is None:
+            return None
+        try:        # os-level calls: this runs for every block of every run
+            fd = os.open(f"{self.cache_dir}/{key[:2]}/{key}.o", os.O_RDONLY)
         except OSError:
             return None
+        try:
+            data = b"".join(iter(lambda: os.read(fd, 1 << 20), b""))
+        except OSError:
+            return None
+        finally:
+            os.close(fd)
         if not data.startswith(MAGIC):
             return None
         at = len(MAGIC) + 4

@@ -10,7 +10,6 @@ reaches host memory outside the reservation.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Callable
 
@@ -686,12 +685,14 @@ class RegionGlobals:
     ics: list[str]              # inline caches of indirect jumps ({i64 pc, ptr region})
     heat: str | None            # the countdown to optimization (i32), if counted
 
-    def to_json(self) -> str:
-        return json.dumps([self.slots, self.ics, self.heat])
+    def to_text(self) -> str:
+        """One line per kind, names separated by spaces (read for every region loaded)."""
+        return f"{' '.join(self.slots)}\n{' '.join(self.ics)}\n{self.heat or ''}"
 
     @classmethod
-    def from_json(cls, text: str) -> RegionGlobals:
-        return cls(*json.loads(text))
+    def from_text(cls, text: str) -> RegionGlobals:
+        slots, ics, heat = text.split("\n")
+        return cls(slots.split(), ics.split(), heat or None)
 
 
 def phi_placeholder(prefix: str) -> str:
@@ -734,7 +735,7 @@ def region_signature(blocks: list[Block], options: Options) -> str:
     parts = [repr(options), repr(helper_slots())]
     for b in blocks:
         parts.append(f"block {b.pc} {b.size} {b.n_insns} {b.likely}")
-        parts += [f"{op.name} {op.dst} {op.args}" for op in b.ops]
+        parts.append(repr([(op.name, op.dst, op.args) for op in b.ops]))
     return "\n".join(parts)
 
 

@@ -89,8 +89,9 @@ class RegionIndex:
         self.added = []
 
 
-def program_index(cache_dir: Path, program: str) -> RegionIndex:
-    """The index of one program binary (by path, size and modification time)."""
+def program_index(cache_dir: Path, program: str, engine: str) -> RegionIndex:
+    """The index of one program binary (by path, size and modification time)
+    for one engine (`engine` identifies the code that made its objects)."""
     st = os.stat(program)
-    ident = f"{os.path.realpath(program)} {st.st_size} {st.st_mtime_ns}"
+    ident = f"{os.path.realpath(program)} {st.st_size} {st.st_mtime_ns} {engine}"
     return RegionIndex(cache_dir / "index" / (hashlib.sha256(ident.encode()).hexdigest()[:32] + ".json"))
