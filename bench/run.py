@@ -265,7 +265,8 @@ def report(rows: dict, unicorn: dict | None, hello: dict, bulk: dict, warm: dict
                 if m["qemu_s"] and base["qemu_s"]:
                     theirs.append(m["qemu_s"] / base["qemu_s"])
                     vs.append(m["llemu_s"] / m["qemu_s"])
-            out.append(f"| {mode_name} | `{mode.llemu}` | {mode.qemu or '-'} | {fmt(geomean(ours))} | "
+            shown = os.path.relpath(mode.llemu, REPO) if os.path.isabs(mode.llemu) else mode.llemu
+            out.append(f"| {mode_name} | `{shown}` | {mode.qemu or '-'} | {fmt(geomean(ours))} | "
                        f"{fmt(geomean(theirs))} | {fmt(geomean(vs))} |")
         out.append("")
     if unicorn:
@@ -375,9 +376,10 @@ Unicorn too; it prints ratios. Times include start-up and translation (llemu
 compiles every block with LLVM on first use, and code that runs hot again,
 optimized; its code cache is warm after the first run, so the medians below
 are warm runs; the translation table shows cold ones). With a plugin that watches translation (tb_trans), every block
-is translated again in every run, since the plugin must see it: part of
-the overheads below is that translation (about 0.2-0.3 s per program), not
-the instrumentation. Compare ratios, not seconds: the machines are shared
+is translated again in every run, since the plugin must see it (the
+compiled code comes from the disk cache, found by the instrumented IR):
+part of the overheads below is that translation (about 0.1-0.15 s per
+program), not the instrumentation. Compare ratios, not seconds: the machines are shared
 and noisy.
 
 """
