@@ -298,10 +298,12 @@ class CodeCache:
             self.perf_map.flush()
 
     def save(self) -> None:
-        """Keep this run's regions for the next run of the program."""
-        if self.index is not None:
-            with self.lock:
+        """Keep this run's regions for the next run of the program (and the
+        disk cache within its size)."""
+        with self.lock:
+            if self.index is not None:
                 self.index.save()
+            self.engine.trim()
 
     def _debug(self, batch: list[Block]) -> None:
         if log.on("in_asm"):

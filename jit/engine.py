@@ -31,6 +31,15 @@ MAGIC = b"llemu-object-1\n"      # then the metadata's length (u32), the metadat
 _initialized = False
 
 
+CACHE_LIMIT = 1 << 30        # bytes of objects kept on disk ($LLEMU_CACHE_SIZE to change)
+TRIM_EVERY = 3600            # seconds between two checks of the cache's size
+
+
+def cache_limit() -> int:
+    value = os.environ.get("LLEMU_CACHE_SIZE", "")
+    return int(value) if value.isdigit() else CACHE_LIMIT
+
+
 def default_cache_dir() -> Path:
     """$LLEMU_CACHE_DIR, else the user's cache directory (XDG)."""
     if os.environ.get("LLEMU_CACHE_DIR"):
@@ -72,6 +81,7 @@ class Engine:
         self.salted = hashlib.sha256(salt.encode())      # copied for each key: the salt is long
         self.identity = self.salted.hexdigest()[:16]     # of this engine and the code feeding it
         self.cache_dir: Path | None = None
+        self.stored = 0                                 # objects this run added to the disk cache
 
     verify = False          # set by `-d op_verify`-style debugging and the tests
 
@@ -182,8 +192,40 @@ class Engine:
             head = meta.encode()
             tmp.write_bytes(MAGIC + struct.pack("<I", len(head)) + head + obj)
             os.replace(tmp, path)
+            self.stored += 1
         except OSError:
             self.cache_dir = None       # a read-only or full cache: just compile
+
+    def trim(self) -> None:
+        """Keep the disk cache under its limit: if this run stored objects and
+        no run checked for an hour, delete the least recently used objects down
+        to 3/4 of it (objects of older llemu versions, or of programs long gone)."""
+        if self.cache_dir is None or not self.stored:
+            return
+        stamp = self.cache_dir / "checked"
+        try:
+            if time.time() - stamp.stat().st_mtime < TRIM_EVERY:
+                return
+        except OSError:
+            pass
+        try:
+            stamp.touch()
+            files = []
+            for sub in os.scandir(self.cache_dir):
+                if sub.is_dir() and len(sub.name) == 2:
+                    for e in os.scandir(sub.path):
+                        st = e.stat()           # last use: loads move atime (relatime: daily)
+                        files.append((max(st.st_atime, st.st_mtime), st.st_size, e.path))
+            total, limit = sum(size for _, size, _ in files), cache_limit()
+            if total <= limit:
+                return
+            for _, size, path in sorted(files):
+                os.unlink(path)
+                total -= size
+                if total <= limit * 3 // 4:
+                    break
+        except OSError:
+            pass                # another run trims too, or the cache is read-only
 
     def function(self, name: str) -> int:
         return self.ee.get_function_address(name)

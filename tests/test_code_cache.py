@@ -58,3 +58,18 @@ def test_changed_code_is_not_served_from_the_cache(tmp_path):
         make_elf(path, segments=[(0x10000, L.PF_R | L.PF_X, code, len(code), b"")], entry=0x10000 + 64 + 56)
         assert llemu(cache, str(path)).status == status
         assert llemu(cache, str(path)).status == status
+
+
+def test_the_disk_cache_stays_within_its_limit(tmp_path):
+    """$LLEMU_CACHE_SIZE caps the objects kept: a run that stores some trims
+    the least recently used ones (at most hourly), and later runs still run right."""
+    prog = str(difftest.stage(difftest.BIN_DIR / "printf"))
+    cache, limit = tmp_path / "cache", 200_000
+    capped = ["env", f"LLEMU_CACHE_DIR={cache}", f"LLEMU_CACHE_SIZE={limit}"] + difftest.LLEMU
+    want = difftest.load_expectation("printf")
+    first = difftest.run(capped + [prog])
+    objects = list(cache.glob("??/*.o"))
+    assert objects and sum(p.stat().st_size for p in objects) <= limit
+    second = difftest.run(capped + [prog])
+    for r in (first, second):
+        assert (r.status, r.stdout) == (want.status, want.stdout)
