@@ -27,6 +27,12 @@ Options:
 -strace              log every syscall and its result
 -one-insn-per-tb     translate one instruction per block (also: -singlestep)
 -version             display version information and exit
+
+Environment (llemu's own, besides QEMU's above):
+LLEMU_CACHE_DIR      where compiled code is kept (default ~/.cache/llemu)
+LLEMU_CACHE_SIZE     bytes of compiled code kept there (default 1 GiB)
+LLEMU_HEAT           runs before a code region is optimized (default 100000, 0: never)
+LLEMU_DEBUG=1        print the traceback of an internal error
 """
 
 
