@@ -262,11 +262,16 @@ none:
 }}
 
 ; Calls into Python from compiled code without ctypes: take the GIL (cheap if
-; this thread holds it), call target n of @llemu_py_targets with the given
-; integers as Python ints, drop the result. The targets never raise: they
-; keep errors for the run loop (a bug that does raise is printed).
-define internal void @llemu_py_call(i64 %n, ptr %args, i64 %nargs) {{
+; this thread holds it), call fn with the integers as Python ints (and
+; `extra`, if not null, last), drop the result. If fn raises: a plugin
+; callback's exception (index >= 0) goes to the ERROR target with the index,
+; which keeps it for the vCPU's run loop; anything else is a bug, printed.
+define internal void @llemu_python(ptr %fn, ptr %extra, ptr %args, i64 %nargs, i64 %index) {{
 entry:
+  %et = alloca ptr
+  %ev = alloca ptr
+  %etb = alloca ptr
+  %eslots = alloca [3 x ptr]
   %g = call i32 @PyGILState_Ensure()
   %slots = alloca [9 x ptr]
   %objs = getelementptr ptr, ptr %slots, i64 1   ; slot 0 free: PY_VECTORCALL_ARGUMENTS_OFFSET
@@ -282,71 +287,19 @@ box:
   %more = icmp ult i64 %i1, %nargs
   br i1 %more, label %box, label %call
 call:
-  %tp = getelementptr [{PY_TARGETS} x ptr], ptr @llemu_py_targets, i64 0, i64 %n
-  %fn = load ptr, ptr %tp
-  %nargsf = or i64 %nargs, {1 << 63}
+  %xslot = getelementptr ptr, ptr %objs, i64 %nargs
+  store ptr %extra, ptr %xslot
+  %hasx = icmp ne ptr %extra, null
+  %nx = zext i1 %hasx to i64
+  %total = add i64 %nargs, %nx
+  %nargsf = or i64 %total, {1 << 63}
   %r = call ptr @PyObject_Vectorcall(ptr %fn, ptr %objs, i64 %nargsf, ptr null)
   %failed = icmp eq ptr %r, null
   br i1 %failed, label %error, label %ok
 error:
-  call void @PyErr_Print()
-  br label %drop
-ok:
-  call void @Py_DecRef(ptr %r)
-  br label %drop
-drop:
-  %j = phi i64 [ 0, %error ], [ 0, %ok ], [ %j1, %drop ]
-  %dp = getelementptr ptr, ptr %objs, i64 %j
-  %d = load ptr, ptr %dp
-  call void @Py_DecRef(ptr %d)
-  %j1 = add i64 %j, 1
-  %again = icmp ult i64 %j1, %nargs
-  br i1 %again, label %drop, label %out
-out:
-  call void @PyGILState_Release(i32 %g)
-  ret void
-}}
-
-{_py_call_n("llemu_py_call2", "llemu_py_call", 2)}
-
-; A plugin callback, straight from compiled code: take the GIL, call callback
-; `index` of @llemu_callbacks with the integers as Python ints and its
-; userdata last. If it raises, the exception goes to the ERROR target with
-; the index (it keeps it for the vCPU's run loop).
-define internal void @llemu_callback(i64 %index, ptr %args, i64 %nargs) {{
-entry:
-  %et = alloca ptr
-  %ev = alloca ptr
-  %etb = alloca ptr
-  %eslots = alloca [3 x ptr]
-  %g = call i32 @PyGILState_Ensure()
-  %slots = alloca [8 x ptr]
-  %objs = getelementptr ptr, ptr %slots, i64 1   ; slot 0 free: PY_VECTORCALL_ARGUMENTS_OFFSET
-  br label %box
-box:
-  %i = phi i64 [ 0, %entry ], [ %i1, %box ]
-  %ap = getelementptr i64, ptr %args, i64 %i
-  %a = load i64, ptr %ap
-  %o = call ptr @PyLong_FromUnsignedLongLong(i64 %a)
-  %op = getelementptr ptr, ptr %objs, i64 %i
-  store ptr %o, ptr %op
-  %i1 = add i64 %i, 1
-  %more = icmp ult i64 %i1, %nargs
-  br i1 %more, label %box, label %call
-call:
-  %table = load ptr, ptr @llemu_callbacks
-  %fnp = getelementptr {{ ptr, ptr }}, ptr %table, i64 %index, i32 0
-  %fn = load ptr, ptr %fnp
-  %udp = getelementptr {{ ptr, ptr }}, ptr %table, i64 %index, i32 1
-  %ud = load ptr, ptr %udp
-  %udslot = getelementptr ptr, ptr %objs, i64 %nargs
-  store ptr %ud, ptr %udslot
-  %n1 = add i64 %nargs, 1
-  %nargsf = or i64 %n1, {1 << 63}
-  %r = call ptr @PyObject_Vectorcall(ptr %fn, ptr %objs, i64 %nargsf, ptr null)
-  %failed = icmp eq ptr %r, null
-  br i1 %failed, label %error, label %ok
-error:
+  %bug = icmp slt i64 %index, 0
+  br i1 %bug, label %unreported, label %fetch
+fetch:
   call void @PyErr_Fetch(ptr %et, ptr %ev, ptr %etb)
   call void @PyErr_NormalizeException(ptr %et, ptr %ev, ptr %etb)
   %t = load ptr, ptr %et
@@ -366,25 +319,23 @@ report:
   %efnp = getelementptr [{PY_TARGETS} x ptr], ptr @llemu_py_targets, i64 0, i64 {PY_ERROR}
   %efn = load ptr, ptr %efnp
   %r2 = call ptr @PyObject_Vectorcall(ptr %efn, ptr %eobjs, i64 {2 | 1 << 63}, ptr null)
-  %failed2 = icmp eq ptr %r2, null
-  br i1 %failed2, label %unreported, label %reported
-unreported:
-  call void @PyErr_Print()
-  br label %cleanup
-reported:
-  call void @Py_DecRef(ptr %r2)
-  br label %cleanup
-cleanup:
   call void @Py_DecRef(ptr %ix)
   call void @Py_DecRef(ptr %t)
   call void @Py_DecRef(ptr %v)
   call void @Py_DecRef(ptr %tb)
+  %failed2 = icmp eq ptr %r2, null
+  br i1 %failed2, label %unreported, label %reported
+unreported:
+  call void @PyErr_Print()
+  br label %drop
+reported:
+  call void @Py_DecRef(ptr %r2)
   br label %drop
 ok:
   call void @Py_DecRef(ptr %r)
   br label %drop
 drop:
-  %j = phi i64 [ 0, %cleanup ], [ 0, %ok ], [ %j1, %drop ]
+  %j = phi i64 [ 0, %unreported ], [ 0, %reported ], [ 0, %ok ], [ %j1, %drop ]
   %dp = getelementptr ptr, ptr %objs, i64 %j
   %d = load ptr, ptr %dp
   call void @Py_DecRef(ptr %d)
@@ -393,6 +344,27 @@ drop:
   br i1 %again, label %drop, label %out
 out:
   call void @PyGILState_Release(i32 %g)
+  ret void
+}}
+
+; Target n of @llemu_py_targets (a trace buffer to empty).
+define internal void @llemu_py_call(i64 %n, ptr %args, i64 %nargs) {{
+  %tp = getelementptr [{PY_TARGETS} x ptr], ptr @llemu_py_targets, i64 0, i64 %n
+  %fn = load ptr, ptr %tp
+  call void @llemu_python(ptr %fn, ptr null, ptr %args, i64 %nargs, i64 -1)
+  ret void
+}}
+
+{_py_call_n("llemu_py_call2", "llemu_py_call", 2)}
+
+; Plugin callback `index` of @llemu_callbacks (CallbackTable), its userdata last.
+define internal void @llemu_callback(i64 %index, ptr %args, i64 %nargs) {{
+  %table = load ptr, ptr @llemu_callbacks
+  %fnp = getelementptr {{ ptr, ptr }}, ptr %table, i64 %index, i32 0
+  %fn = load ptr, ptr %fnp
+  %udp = getelementptr {{ ptr, ptr }}, ptr %table, i64 %index, i32 1
+  %ud = load ptr, ptr %udp
+  call void @llemu_python(ptr %fn, ptr %ud, ptr %args, i64 %nargs, i64 %index)
   ret void
 }}
 
