@@ -29,9 +29,8 @@ from pathlib import Path
 from typing import Callable
 
 from emu.log import log
-from jit.dispatch import NativeTable, runtime_module
+from jit.dispatch import IcEntry, NativeTable, runtime_module
 from jit.engine import Engine, default_cache_dir
-from jit.dispatch import IC_EMPTY
 from jit.ir import Block
 from jit.lower import COLD, FINAL, HOT, Options, RegionGlobals, lower_module, region_signature
 from jit.warm import Entry, RegionIndex, digest, program_index
@@ -255,10 +254,9 @@ class CodeCache:
                 if cell.value in fns:
                     cell.value = self.dispatch_address
             for ic in m.ics:
-                target = ctypes.c_void_p.from_address(ic + 8)
-                if target.value in fns:
-                    target.value = self.dispatch_address
-                    ctypes.c_int64.from_address(ic).value = IC_EMPTY
+                entry = IcEntry.from_address(ic)
+                if entry.fn in fns:
+                    entry.reset(self.dispatch_address)
 
     def _load_known(self, pc: int) -> bool:
         entry = self.index.find(pc, repr(self.options), self.read_code)
@@ -281,8 +279,7 @@ class CodeCache:
         for slot in module.slots:
             ctypes.c_void_p.from_address(slot).value = self.dispatch_address
         for ic in module.ics:
-            ctypes.c_void_p.from_address(ic + 8).value = self.dispatch_address
-            ctypes.c_int64.from_address(ic).value = IC_EMPTY
+            IcEntry.from_address(ic).reset(self.dispatch_address)
         if module.heat is not None:
             ctypes.c_int32.from_address(module.heat).value = self.options.heat
             self.by_heat[module.heat] = module

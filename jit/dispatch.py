@@ -503,6 +503,16 @@ class TcEntry(ctypes.Structure):
     _fields_ = [("pc", ctypes.c_uint64), ("fn", ctypes.c_void_p)]
 
 
+class IcEntry(ctypes.Structure):
+    """An indirect jump's inline cache (IC_TYPE)."""
+    _fields_ = [("pc", ctypes.c_uint64), ("fn", ctypes.c_void_p)]
+
+    def reset(self, dispatcher: int) -> None:
+        """Target first: a jump reading concurrently goes to the dispatcher."""
+        self.fn = dispatcher
+        self.pc = IC_EMPTY
+
+
 class NativeTable:
     """Python's view of the native direct-mapped (pc -> function) table."""
 

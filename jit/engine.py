@@ -158,15 +158,17 @@ class Engine:
         self.loaded[key] = meta
         self.modules += 1
 
-    def _path(self, key: str) -> Path | None:
-        return self.cache_dir / key[:2] / f"{key}.o" if self.cache_dir else None
+    def _path(self, key: str) -> str | None:
+        """Where object `key` is kept (a plain string: this is on every block's path)."""
+        return f"{self.cache_dir}/{key[:2]}/{key}.o" if self.cache_dir else None
 
     def _cached(self, key: str) -> tuple[str, bytes] | None:
         """(metadata, object) of `key` in the disk cache."""
-        if self.cache_dir is None:
+        path = self._path(key)
+        if path is None:
             return None
         try:        # os-level calls: this runs for every block of every run
-            fd = os.open(f"{self.cache_dir}/{key[:2]}/{key}.o", os.O_RDONLY)
+            fd = os.open(path, os.O_RDONLY)
         except OSError:
             return None
         try:
@@ -187,10 +189,10 @@ class Engine:
         if path is None:
             return
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            tmp = f"{path}.{os.getpid()}.tmp"
             head = meta.encode()
-            tmp.write_bytes(MAGIC + struct.pack("<I", len(head)) + head + obj)
+            Path(tmp).write_bytes(MAGIC + struct.pack("<I", len(head)) + head + obj)
             os.replace(tmp, path)
             self.stored += 1
         except OSError:
